@@ -1,0 +1,65 @@
+/**
+ * Shared test helpers: closeness measures, seeded data, leak checks, and the list of backends the
+ * core proofs run on.
+ */
+import * as tf from '@tensorflow/tfjs';
+import seedrandom from 'seedrandom';
+
+/**
+ * Norm-wise relative error max|a - b| / max(max|b|, tiny): the measure every proof reports.
+ * Element-wise relative error is meaningless for entries near zero, so we scale by the largest
+ * entry of the reference.
+ */
+export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) {
+    throw new Error(`relErr: expected arrays of equal length, got ${a.length} and ${b.length}`);
+  }
+  let maxDiff = 0;
+  let maxRef = 0;
+  for (let i = 0; i < a.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+    maxRef = Math.max(maxRef, Math.abs(b[i]));
+  }
+  return maxDiff / Math.max(maxRef, 1e-12);
+}
+
+/** relErr of two tensors of the same shape (asserts the shapes agree). */
+export function tensorRelErr(a: tf.Tensor, b: tf.Tensor): number {
+  expect(a.shape).toEqual(b.shape);
+  return relErr(a.dataSync(), b.dataSync());
+}
+
+/** Seeded uniform numbers in [lo, hi). */
+export function seededArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const rng = seedrandom(String(seed));
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * rng();
+  return out;
+}
+
+/** A seeded uniform tensor. */
+export function seededTensor(shape: number[], seed: number, lo = -1, hi = 1): tf.Tensor {
+  const n = shape.reduce((p, s) => p * s, 1);
+  return tf.tensor(seededArray(n, seed, lo, hi), shape);
+}
+
+/** Runs fn and asserts the number of live tensors is unchanged afterwards. */
+export async function expectNoLeak(fn: () => void | Promise<void>): Promise<void> {
+  const before = tf.memory().numTensors;
+  await fn();
+  expect(tf.memory().numTensors).toBe(before);
+}
+
+/**
+ * Backends the core proofs run on: cpu and wasm always; webgpu when TFJS_RNN_TEST_WEBGPU=1
+ * (set by .ci/run, where lavapipe is installed and an unavailable adapter must fail the run).
+ * TFJS_RNN_TEST_BACKENDS=cpu,wasm overrides the list.
+ */
+export function backendsUnderTest(): string[] {
+  if (process.env.TFJS_RNN_TEST_BACKENDS) {
+    return process.env.TFJS_RNN_TEST_BACKENDS.split(',').map((s) => s.trim()).filter(Boolean);
+  }
+  const list = ['cpu', 'wasm'];
+  if (process.env.TFJS_RNN_TEST_WEBGPU === '1') list.push('webgpu');
+  return list;
+}
