@@ -14,5 +14,24 @@ export type {
   BackwardOptions,
 } from './cells/simple_rnn';
 export { initKernel, initRecurrentKernel, initBias } from './init';
+export { referenceForward, referenceBackward, referenceLoss, finiteDifferenceGrad } from './cells/reference';
+export type {
+  ReferenceActivation,
+  ReferenceShape,
+  ReferenceWeights,
+  ReferenceForwardResult,
+  ReferenceUpstream,
+  ReferenceGradients,
+} from './cells/reference';
+export { textbookToKeras, kerasToTextbook, pytorchToKeras, kerasToPytorch } from './layouts';
+export type {
+  WeightInput,
+  KerasWeights,
+  KerasWeightsInput,
+  TextbookWeights,
+  TextbookWeightsInput,
+  PytorchWeights,
+  PytorchWeightsInput,
+} from './layouts';
 export { initBackend } from './backend';
 export type { BackendInfo, BackendName } from './backend';

@@ -62,7 +62,7 @@ describe.each(backendsUnderTest())('manual BPTT = tf.grads of autodiff on %s', (
           }
           tf.dispose([x, h0, sequence, last, ...auto, ours.input, ours.kernel, ours.recurrentKernel, ours.initialState]);
           if (ours.bias) ours.bias.dispose();
-          tf.dispose([dSeq, dLast].filter((t): t is tf.Tensor => t !== undefined));
+          tf.dispose([dSeq, dLast].filter((t) => t !== undefined) as tf.Tensor[]);
           tape.dispose();
           cell.dispose();
           expect(tf.memory().numTensors).toBe(before);

@@ -189,28 +189,36 @@ function checkInput(
 // ---------------------------------------------------------------------------------------------
 // The per-backend step primitives. Same math everywhere.
 
-/** Time step t of a time-major [T, B, H] tensor, as [B, H]. */
-function timeStep(s: tf.Tensor3D, t: number): tf.Tensor2D {
-  const [, B, H] = s.shape;
-  const step = tf.getBackend() === 'wasm' ? tf.gather(s, [t], 0) : tf.slice(s, [t, 0, 0], [1, B, H]);
-  return tf.reshape(step, [B, H]);
+/** Backends whose tensors live in host-addressable memory (a JS typed array or the wasm heap). */
+function hostMemoryBackend(): boolean {
+  const name = tf.getBackend();
+  return name === 'cpu' || name === 'wasm';
 }
 
-/** a · b + c, with c of the output's full shape: one fused kernel where the backend allows it. */
-function matMulAdd(a: tf.Tensor2D, b: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D {
-  if (tf.getBackend() === 'wasm') return tf.add(tf.matMul(a, b), c);
-  return tf.fused.matMul({ a, b, bias: c }) as tf.Tensor2D;
-}
-
-/** h = act(hPrev · U + p). */
-function recurrentStep(hPrev: tf.Tensor2D, U: tf.Tensor2D, p: tf.Tensor2D, activation: Activation): tf.Tensor2D {
-  if (activation === 'relu' && tf.getBackend() !== 'wasm') {
-    return tf.fused.matMul({ a: hPrev, b: U, bias: p, activation: 'relu' }) as tf.Tensor2D;
+/**
+ * The T time steps of a time-major [T, B, H] tensor, each [B, H].
+ * On cpu and wasm the tensor is read once (before any loop) and cut into T tensors over views of
+ * that one copy: tfjs's Slice/Gather/Unpack kernels there copy the WHOLE source (wasm) or go
+ * element by element (cpu) for every step, which made slicing the largest cost of a forward pass.
+ * On GPU backends a step is a Slice kernel, run lazily inside the loop (no read back to the host).
+ */
+function timeSteps(x: tf.Tensor3D): (t: number) => tf.Tensor2D {
+  const [T, B, H] = x.shape;
+  if (hostMemoryBackend()) {
+    const values = x.dataSync() as Float32Array;
+    const steps: tf.Tensor2D[] = [];
+    for (let t = 0; t < T; t++) steps.push(tf.tensor2d(values.subarray(t * B * H, (t + 1) * B * H), [B, H]));
+    return (t) => steps[t];
   }
-  const a = matMulAdd(hPrev, U, p);
-  if (activation === 'tanh') return tf.tanh(a);
-  if (activation === 'relu') return tf.relu(a);
-  return a;
+  return (t) => tf.reshape(tf.slice(x, [t, 0, 0], [1, B, H]), [B, H]) as tf.Tensor2D;
+}
+
+/** act(a · b + c), c of the output's full shape: one fused kernel where the backend allows it. */
+function matMulAddAct(a: tf.Tensor2D, b: tf.Tensor2D, c: tf.Tensor2D, act: 'linear' | 'relu' | 'sigmoid'): tf.Tensor2D {
+  if (tf.getBackend() !== 'wasm') return tf.fused.matMul({ a, b, bias: c, activation: act }) as tf.Tensor2D;
+  // wasm's fused matMul takes only a rank-1 bias.
+  const z = tf.add(tf.matMul(a, b), c) as tf.Tensor2D;
+  return act === 'linear' ? z : act === 'relu' ? tf.relu(z) : tf.sigmoid(z);
 }
 
 /** act'(a) for every step, from the states h = act(a): [T, B, H]; null for linear (all ones). */
@@ -223,7 +231,16 @@ function activationDerivative(s: tf.Tensor3D, activation: Activation): tf.Tensor
 // ---------------------------------------------------------------------------------------------
 // The core: time-major forward and BPTT, shared by the class and the customGrad entry points.
 
-/** Runs the recurrence on time-major input. Returns the states [T, B, H]. */
+/**
+ * Runs the recurrence on time-major input. Returns the states [T, B, H].
+ *
+ * tanh runs through the identity tanh(a) = 2σ(2a) − 1, which lets the whole step be ONE fused
+ * matMul-with-sigmoid kernel (tfjs fuses sigmoid, not tanh, and its sigmoid is vectorised on wasm
+ * where tanh is not). With s = (h + 1) / 2, the recurrence in s is
+ *   s_t = σ(s_{t-1} · 4U + x_t · 2W + 2(b − 1ᵀU)),      h_t = 2 s_t − 1,
+ * the same equations as above rearranged (h_{t-1}·U = s_{t-1}·2U − 1ᵀU). relu and linear need no
+ * rearranging: h_t = act(h_{t-1} · U + x_t · W + b).
+ */
 function forwardTimeMajor(
   x: tf.Tensor3D, // [T, B, D]
   kernel: tf.Tensor2D, // [D, H]
@@ -235,16 +252,30 @@ function forwardTimeMajor(
   return tf.tidy(() => {
     const [T, B, D] = x.shape;
     const H = kernel.shape[1];
-    let P: tf.Tensor2D = tf.matMul(tf.reshape(x, [T * B, D]) as tf.Tensor2D, kernel); // [T·B, H]
-    if (bias !== null) P = tf.add(P, bias);
-    const P3 = tf.reshape(P, [T, B, H]) as tf.Tensor3D; // [T, B, H]
-    const hs: tf.Tensor2D[] = [];
-    let h = h0;
-    for (let t = 0; t < T; t++) {
-      h = tf.tidy(() => recurrentStep(h, recurrentKernel, timeStep(P3, t), activation)); // [B, H]
-      hs.push(h);
+    const viaSigmoid = activation === 'tanh';
+    let W = kernel;
+    let U = recurrentKernel;
+    let c: tf.Tensor1D | null = bias; // [H]
+    let state = h0; // [B, H]
+    if (viaSigmoid) {
+      W = tf.mul(kernel, 2);
+      U = tf.mul(recurrentKernel, 4);
+      const cs = tf.sub(bias ?? tf.zeros([H]), tf.sum(recurrentKernel, 0)); // b − 1ᵀU  [H]
+      c = tf.mul(cs, 2) as tf.Tensor1D;
+      state = tf.mul(tf.add(h0, 1), 0.5);
     }
-    return tf.stack(hs) as tf.Tensor3D; // [T, B, H]
+    const X = tf.reshape(x, [T * B, D]) as tf.Tensor2D; // [T·B, D]
+    const P = c === null ? tf.matMul(X, W) : (tf.fused.matMul({ a: X, b: W, bias: c }) as tf.Tensor2D); // [T·B, H]
+    const Pt = timeSteps(tf.reshape(P, [T, B, H]) as tf.Tensor3D);
+    const act = viaSigmoid ? 'sigmoid' : activation;
+    const states: tf.Tensor2D[] = [];
+    for (let t = 0; t < T; t++) {
+      const prev = state;
+      state = tf.tidy(() => matMulAddAct(prev, U, Pt(t), act)); // [B, H]
+      states.push(state);
+    }
+    const S = tf.stack(states) as tf.Tensor3D; // [T, B, H]
+    return viaSigmoid ? (tf.sub(tf.mul(S, 2), 1) as tf.Tensor3D) : S;
   });
 }
 
@@ -271,6 +302,8 @@ function backwardTimeMajor(
     const H = st.kernel.shape[1];
     const Ut = tf.transpose(st.recurrentKernel); // [H, H]
     const deriv = activationDerivative(st.s, activation); // [T, B, H] or null
+    const derivT = deriv === null ? null : timeSteps(deriv);
+    const dSeqT = dSeq === null ? null : timeSteps(dSeq);
     const das: tf.Tensor2D[] = new Array(T);
     const dhs: tf.Tensor2D[] = new Array(T);
     let daNext: tf.Tensor2D | null = null;
@@ -278,12 +311,12 @@ function backwardTimeMajor(
       const [dh, da] = tf.tidy(() => {
         let dh: tf.Tensor2D; // ∂L/∂h_t  [B, H]
         if (daNext === null) {
-          const parts = [dLast, dSeq === null ? null : timeStep(dSeq, t)].filter((p) => p !== null);
+          const parts = [dLast, dSeqT === null ? null : dSeqT(t)].filter((p) => p !== null);
           dh = parts.length === 2 ? tf.add(parts[0], parts[1]) : tf.clone(parts[0] as tf.Tensor2D);
         } else {
-          dh = dSeq === null ? tf.matMul(daNext, Ut) : matMulAdd(daNext, Ut, timeStep(dSeq, t));
+          dh = dSeqT === null ? tf.matMul(daNext, Ut) : matMulAddAct(daNext, Ut, dSeqT(t), 'linear');
         }
-        const da = deriv === null ? dh : tf.mul(dh, timeStep(deriv, t)); // ∂L/∂a_t  [B, H]
+        const da = derivT === null ? dh : tf.mul(dh, derivT(t)); // ∂L/∂a_t  [B, H]
         return [dh, da] as [tf.Tensor2D, tf.Tensor2D];
       });
       das[t] = da;
