@@ -33,5 +33,8 @@ export type {
   PytorchWeights,
   PytorchWeightsInput,
 } from './layouts';
-export { initBackend } from './backend';
-export type { BackendInfo, BackendName } from './backend';
+export { initBackend, parseBackendName, MissingKernelError, withKernelCheck, missingKernels } from './backend';
+export type { BackendInfo, BackendName, BackendRequest, BackendAttempt } from './backend';
+export { backendFlagFromArgv, initBackendFromArgv } from './cli_backend';
+export { probeWebGPU, registerWebGPUBackend, assertNoWebGPUErrors } from './webgpu';
+export type { WebGPUProbe, WebGPUInfo } from './webgpu';

@@ -4,9 +4,9 @@
  * relative, for upstream on the sequence, on the last state and on both; on every backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SimpleRNN, Activation, initBackend } from '../src';
+import { SimpleRNN, Activation } from '../src';
 import { autodiffForward } from './autodiff_rnn';
-import { backendsUnderTest, seededTensor, tensorRelErr } from './helpers';
+import { backendsUnderTest, useBackend, seededTensor, tensorRelErr } from './helpers';
 
 const CASES = [
   { B: 1, T: 1, D: 2, H: 3 },
@@ -18,13 +18,13 @@ let maxErr = 0;
 
 describe.each(backendsUnderTest())('manual BPTT = tf.grads of autodiff on %s', (backendName) => {
   beforeAll(async () => {
-    await initBackend(backendName);
+    await useBackend(backendName);
   });
 
   for (const activation of ['tanh', 'relu', 'linear'] as Activation[]) {
     for (const upstream of UPSTREAMS) {
       for (const useBias of [true, false]) {
-        test.each(CASES)(`${activation}, upstream on ${upstream}, bias ${useBias}: B$B T$T D$D H$H`, ({ B, T, D, H }) => {
+        test.each(CASES)(`${activation}, upstream on ${upstream}, bias ${useBias}: B$B T$T D$D H$H`, async ({ B, T, D, H }) => {
           const before = tf.memory().numTensors;
           const cell = new SimpleRNN({ inputDim: D, units: H, activation, useBias, seed: 11 });
           if (useBias) tf.tidy(() => cell.bias!.assign(seededTensor([H], 12, -0.3, 0.3) as tf.Tensor1D));
@@ -56,7 +56,7 @@ describe.each(backendsUnderTest())('manual BPTT = tf.grads of autodiff on %s', (
           if (useBias) pairs.push(['bias', ours.bias!, auto[4]]);
           else expect(ours.bias).toBeNull();
           for (const [name, a, b] of pairs) {
-            const e = tensorRelErr(a, b);
+            const e = await tensorRelErr(a, b);
             maxErr = Math.max(maxErr, e);
             if (e > 1e-5) throw new Error(`${name}: relative error ${e} > 1e-5`);
           }

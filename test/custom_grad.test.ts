@@ -4,16 +4,16 @@
  * and an optimizer can train through them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SimpleRNN, simpleRNNSequence, simpleRNNLast, initBackend } from '../src';
+import { SimpleRNN, simpleRNNSequence, simpleRNNLast } from '../src';
 import { autodiffForward } from './autodiff_rnn';
-import { backendsUnderTest, seededTensor, tensorRelErr } from './helpers';
+import { backendsUnderTest, useBackend, seededTensor, tensorRelErr } from './helpers';
 
 describe.each(backendsUnderTest())('customGrad entry points on %s', (backendName) => {
   beforeAll(async () => {
-    await initBackend(backendName);
+    await useBackend(backendName);
   });
 
-  test.each([true, false])('simpleRNNSequence / simpleRNNLast gradients equal cell.backward exactly (h0 given: %s)', (withH0) => {
+  test.each([true, false])('simpleRNNSequence / simpleRNNLast gradients equal cell.backward exactly (h0 given: %s)', async (withH0) => {
     const before = tf.memory().numTensors;
     const [B, T, D, H] = [3, 6, 4, 5];
     const cell = new SimpleRNN({ inputDim: D, units: H, seed: 21 });
@@ -35,17 +35,17 @@ describe.each(backendsUnderTest())('customGrad entry points on %s', (backendName
     const gSeq = tf.grads(fSeq)(params);
     const gLast = tf.grads(fLast)(params);
     for (const [g, m] of [[gSeq, manualSeq], [gLast, manualLast]] as const) {
-      expect(tensorRelErr(g[0], m.input)).toBe(0);
-      expect(tensorRelErr(g[1], m.kernel)).toBe(0);
-      expect(tensorRelErr(g[2], m.recurrentKernel)).toBe(0);
-      expect(tensorRelErr(g[3], m.bias!)).toBe(0);
-      if (withH0) expect(tensorRelErr(g[4], m.initialState)).toBe(0);
+      expect(await tensorRelErr(g[0], m.input)).toBe(0);
+      expect(await tensorRelErr(g[1], m.kernel)).toBe(0);
+      expect(await tensorRelErr(g[2], m.recurrentKernel)).toBe(0);
+      expect(await tensorRelErr(g[3], m.bias!)).toBe(0);
+      if (withH0) expect(await tensorRelErr(g[4], m.initialState)).toBe(0);
     }
     // Forward values equal the cell's.
     const seqValue = simpleRNNSequence(x, cell.kernel, cell.recurrentKernel, cell.bias, h0);
     const lastValue = simpleRNNLast(x, cell.kernel, cell.recurrentKernel, cell.bias, h0);
-    expect(tensorRelErr(seqValue, sequence)).toBe(0);
-    expect(tensorRelErr(lastValue, last)).toBe(0);
+    expect(await tensorRelErr(seqValue, sequence)).toBe(0);
+    expect(await tensorRelErr(lastValue, last)).toBe(0);
 
     tf.dispose([x, dSeq, dLast, sequence, last, seqValue, lastValue, ...gSeq, ...gLast]);
     for (const m of [manualSeq, manualLast]) tf.dispose([m.input, m.kernel, m.recurrentKernel, m.bias!, m.initialState]);
@@ -55,7 +55,7 @@ describe.each(backendsUnderTest())('customGrad entry points on %s', (backendName
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  test('tf.variableGrads through cell.apply agrees with autodiff over a whole model (RNN → dense head)', () => {
+  test('tf.variableGrads through cell.apply agrees with autodiff over a whole model (RNN → dense head)', async () => {
     const before = tf.memory().numTensors;
     const [B, T, D, H] = [4, 9, 3, 6];
     const cell = new SimpleRNN({ inputDim: D, units: H, seed: 31 });
@@ -68,17 +68,17 @@ describe.each(backendsUnderTest())('customGrad entry points on %s', (backendName
       const { last } = autodiffForward(x, cell.kernel, cell.recurrentKernel, cell.bias, h0, 'tanh');
       return tf.losses.meanSquaredError(y, tf.matMul(last, headW)) as tf.Scalar;
     });
-    expect(Math.abs(ours.value.dataSync()[0] - auto.value.dataSync()[0])).toBeLessThan(1e-6);
+    expect(Math.abs((await ours.value.data())[0] - (await auto.value.data())[0])).toBeLessThan(1e-6);
     for (const name of Object.keys(auto.grads)) {
       expect(ours.grads[name]).toBeDefined();
-      expect(tensorRelErr(ours.grads[name], auto.grads[name])).toBeLessThanOrEqual(1e-5);
+      expect(await tensorRelErr(ours.grads[name], auto.grads[name])).toBeLessThanOrEqual(1e-5);
     }
     tf.dispose([ours.value, auto.value, ...Object.values(ours.grads), ...Object.values(auto.grads), x, y, headW]);
     cell.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  test('an optimizer trains through cell.apply (loss falls) without leaking', () => {
+  test('an optimizer trains through cell.apply (loss falls) without leaking', async () => {
     const [B, T, D, H] = [8, 5, 2, 8];
     const cell = new SimpleRNN({ inputDim: D, units: H, seed: 41 });
     const headW = tf.tidy(() => tf.variable(seededTensor([H, 1], 42, -0.1, 0.1), true, 'head_w2'));
@@ -86,11 +86,17 @@ describe.each(backendsUnderTest())('customGrad entry points on %s', (backendName
     const y = tf.tidy(() => tf.sum(x, [1, 2]).reshape([B, 1]).mul(0.2));
     const opt = tf.train.adam(0.05);
     const lossFn = () => tf.losses.meanSquaredError(y, tf.matMul(cell.apply(x) as tf.Tensor2D, headW)) as tf.Scalar;
-    const first = tf.tidy(() => lossFn().dataSync()[0]);
+    const lossOf = async (): Promise<number> => {
+      const l = lossFn();
+      const v = (await l.data())[0];
+      l.dispose();
+      return v;
+    };
+    const first = await lossOf();
     const before = tf.memory().numTensors;
     for (let i = 0; i < 60; i++) tf.tidy(() => { opt.minimize(lossFn); });
     const afterSteps = tf.memory().numTensors;
-    const last = tf.tidy(() => lossFn().dataSync()[0]);
+    const last = await lossOf();
     expect(last).toBeLessThan(first / 4);
     // Adam creates its slot variables on the first step only.
     expect(afterSteps - before).toBeLessThanOrEqual(2 * 4);

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
+import { initBackend } from '../src/backend';
 
 /**
  * Norm-wise relative error max|a - b| / max(max|b|, tiny): the measure every proof reports.
@@ -23,10 +24,13 @@ export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return maxDiff / Math.max(maxRef, 1e-12);
 }
 
-/** relErr of two tensors of the same shape (asserts the shapes agree). */
-export function tensorRelErr(a: tf.Tensor, b: tf.Tensor): number {
+/**
+ * relErr of two tensors of the same shape (asserts the shapes agree). Async: webgpu under Node
+ * has no synchronous read (dataSync), so every proof reads with `await data()`.
+ */
+export async function tensorRelErr(a: tf.Tensor, b: tf.Tensor): Promise<number> {
   expect(a.shape).toEqual(b.shape);
-  return relErr(a.dataSync(), b.dataSync());
+  return relErr(await a.data(), await b.data());
 }
 
 /** Seeded uniform numbers in [lo, hi). */
@@ -62,4 +66,13 @@ export function backendsUnderTest(): string[] {
   const list = ['cpu', 'wasm'];
   if (process.env.TFJS_RNN_TEST_WEBGPU === '1') list.push('webgpu');
   return list;
+}
+
+/**
+ * Switches the tests to a backend. On webgpu, tfjs would otherwise run ops on small inputs that
+ * are still in CPU memory on the CPU (WEBGPU_CPU_FORWARD): the proofs must run on the GPU.
+ */
+export async function useBackend(name: string): Promise<void> {
+  await initBackend(name);
+  if (name === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', false);
 }

@@ -1,11 +1,11 @@
 /** No tensor leaks: 100 forward + backward + tape.dispose() passes leave numTensors unchanged. */
 import * as tf from '@tensorflow/tfjs';
-import { SimpleRNN, initBackend } from '../src';
-import { backendsUnderTest, seededTensor } from './helpers';
+import { SimpleRNN } from '../src';
+import { backendsUnderTest, useBackend, seededTensor } from './helpers';
 
 describe.each(backendsUnderTest())('no leaks on %s', (backendName) => {
   beforeAll(async () => {
-    await initBackend(backendName);
+    await useBackend(backendName);
   });
 
   test.each(['tanh', 'relu', 'linear'] as const)('100 passes of forward/backward/dispose (%s)', (activation) => {

@@ -5,9 +5,9 @@
  * the last state and every gradient; on every backend under test.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Activation, initBackend, SimpleRNN } from '../src';
+import { Activation, SimpleRNN } from '../src';
 import { referenceBackward, referenceForward } from '../src/cells/reference';
-import { backendsUnderTest, relErr, seededArray } from './helpers';
+import { backendsUnderTest, relErr, seededArray, useBackend } from './helpers';
 
 const TOLERANCE = 1e-5;
 const CASES = [
@@ -28,13 +28,13 @@ function f64(a: ArrayLike<number>): Float64Array {
 
 describe.each(backendsUnderTest())('tfjs cell = float64 reference on %s', (backendName) => {
   beforeAll(async () => {
-    await initBackend(backendName);
+    await useBackend(backendName);
   });
 
   for (const activation of ['tanh', 'relu', 'linear'] as Activation[]) {
     for (const upstream of UPSTREAMS) {
       for (const withH0 of [true, false]) {
-        test.each(CASES)(`${activation}, upstream on ${upstream}, h0 ${withH0 ? 'given' : 'absent'}: B$B T$T D$D H$H`, ({ B, T, D, H }) => {
+        test.each(CASES)(`${activation}, upstream on ${upstream}, h0 ${withH0 ? 'given' : 'absent'}: B$B T$T D$D H$H`, async ({ B, T, D, H }) => {
           const before = tf.memory().numTensors;
           const seed = 1000 * B + 100 * T + 10 * D + H;
           // relu/linear: a contractive recurrence keeps long sequences in range.
@@ -74,13 +74,13 @@ describe.each(backendsUnderTest())('tfjs cell = float64 reference on %s', (backe
           const g = cell.backward(tape, { dSequence, dLast });
 
           const errs = {
-            sequence: relErr(sequence.dataSync(), ref.sequence),
-            last: relErr(last.dataSync(), ref.last),
-            kernel: relErr(g.kernel.dataSync(), refG.kernel),
-            recurrentKernel: relErr(g.recurrentKernel.dataSync(), refG.recurrentKernel),
-            bias: relErr(g.bias?.dataSync() ?? [], refG.bias ?? []),
-            input: relErr(g.input.dataSync(), refG.input),
-            initialState: relErr(g.initialState.dataSync(), refG.initialState),
+            sequence: relErr(await sequence.data(), ref.sequence),
+            last: relErr(await last.data(), ref.last),
+            kernel: relErr(await g.kernel.data(), refG.kernel),
+            recurrentKernel: relErr(await g.recurrentKernel.data(), refG.recurrentKernel),
+            bias: relErr((g.bias ? await g.bias.data() : []), refG.bias ?? []),
+            input: relErr(await g.input.data(), refG.input),
+            initialState: relErr(await g.initialState.data(), refG.initialState),
           };
           for (const [name, e] of Object.entries(errs)) {
             maxErr = Math.max(maxErr, e);

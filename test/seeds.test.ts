@@ -4,10 +4,10 @@
  * tfjs cell compute the same states. Seed 004 prints a golden final state; the tfjs cell reproduces it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, SimpleRNN } from '../src';
+import { SimpleRNN } from '../src';
 import { referenceForward } from '../src/cells/reference';
 import { textbookToKeras } from '../src/layouts';
-import { backendsUnderTest, expectNoLeak, relErr, seededArray } from './helpers';
+import { backendsUnderTest, expectNoLeak, relErr, seededArray, useBackend } from './helpers';
 
 // Seeds 000/001 use timesteps 100, input_features 32, output_features 64 and np.random.random
 // weights in [0, 1), which saturate tanh to exactly 1.0 (seed 001 prints all ones) and so test
@@ -88,21 +88,21 @@ test('seeds 000/001: the float64 reference on textbookToKeras weights equals the
 
 describe.each(backendsUnderTest())('the tfjs cell on %s', (backendName) => {
   beforeAll(async () => {
-    await initBackend(backendName);
+    await useBackend(backendName);
   });
 
   test('seeds 000/001: SimpleRNN with textbookToKeras weights equals the textbook loop (float32, ≤ 1e-5)', async () => {
-    await expectNoLeak(() => {
+    await expectNoLeak(async () => {
       const cell = new SimpleRNN({ inputDim: D, units: H, activation: 'tanh', useBias: true, seed: 1 });
       const weights = kerasWeights();
       cell.setWeights(weights);
       const x = tf.tensor3d(Float32Array.from(inputs), [1, T, D]); // one sequence, as in the seeds
       const { sequence, last, tape } = cell.forward(x);
       expect(sequence.shape).toEqual([1, T, H]);
-      const e = relErr(sequence.dataSync(), expected);
+      const e = relErr(await sequence.data(), expected);
       measured.push(`${backendName} cell vs textbook ${e.toExponential(2)}`);
       expect(e).toBeLessThanOrEqual(1e-5);
-      expect(relErr(last.dataSync(), expected.subarray((T - 1) * H))).toBeLessThanOrEqual(1e-5);
+      expect(relErr(await last.data(), expected.subarray((T - 1) * H))).toBeLessThanOrEqual(1e-5);
       tf.dispose([x, sequence, last, ...weights]);
       tape.dispose();
       cell.dispose();
@@ -110,7 +110,7 @@ describe.each(backendsUnderTest())('the tfjs cell on %s', (backendName) => {
   });
 
   test('seeds 000/001 unbatched: x [timesteps, input_features] gives the sequence [timesteps, output_features]', async () => {
-    await expectNoLeak(() => {
+    await expectNoLeak(async () => {
       const cell = new SimpleRNN({ inputDim: D, units: H, activation: 'tanh', useBias: true, seed: 1 });
       const weights = kerasWeights();
       cell.setWeights(weights);
@@ -118,7 +118,7 @@ describe.each(backendsUnderTest())('the tfjs cell on %s', (backendName) => {
       const { sequence, last, tape } = cell.forward(x);
       expect(sequence.shape).toEqual([T, H]); // final_output_sequence, np.stack(successive_outputs)
       expect(last.shape).toEqual([H]); // output_t after the loop
-      expect(relErr(sequence.dataSync(), expected)).toBeLessThanOrEqual(1e-5);
+      expect(relErr(await sequence.data(), expected)).toBeLessThanOrEqual(1e-5);
       tf.dispose([x, sequence, last, ...weights]);
       tape.dispose();
       cell.dispose();
@@ -134,7 +134,7 @@ describe.each(backendsUnderTest())('the tfjs cell on %s', (backendName) => {
     //   h_final, h_list = rnn.forward(x, h0); print("Final hidden state:\n", h_final)
     //   Final hidden state:
     //    [[0.79494228 0.81839002 0.83939649 0.85584174]]
-    await expectNoLeak(() => {
+    await expectNoLeak(async () => {
       const cell = new SimpleRNN({ inputDim: 2, units: 4, activation: 'tanh', useBias: true, seed: 1 });
       const weights = tf.tidy(() => [
         tf.tensor2d([[1, 3, 5, 7], [3, 5, 7, 8]]).div(100), // [2, 4]  w_x
@@ -147,7 +147,7 @@ describe.each(backendsUnderTest())('the tfjs cell on %s', (backendName) => {
       const { sequence, last, tape } = cell.forward(x, h0);
       const golden = [0.79494228, 0.81839002, 0.83939649, 0.85584174];
       expect(last.shape).toEqual([1, 4]);
-      const got = last.dataSync();
+      const got = await last.data();
       const e = Math.max(...golden.map((v, j) => Math.abs(got[j] - v)));
       measured.push(`${backendName} seed 004 max |diff| ${e.toExponential(2)}`);
       expect(e).toBeLessThan(1e-6);

@@ -19,23 +19,17 @@
  *   ∂L/∂W = Σ_t x_tᵀ · da_t     ∂L/∂U = Σ_t h_{t-1}ᵀ · da_t     ∂L/∂b = Σ_t Σ_batch da_t
  *   ∂L/∂x_t = da_t · Wᵀ
  *
- * How it is computed (the math above is exact; only the grouping of the work is chosen for speed):
- * - Time-major inside: x is transposed once to [T, B, D], so a time step is a contiguous block.
- * - The input projection P = X·W + b for all time steps is ONE matMul of [T·B, D]·[D, H]; the
- *   loop only does h_{t-1}·U, added to P_t.
- * - In BPTT the loop only carries dh through Uᵀ; the weight gradients and ∂L/∂x are each ONE
- *   matMul over all T·B rows after the loop, and transposes are explicit (wasm's matMul is several
- *   times slower with its transpose flags).
- * - No value is read back to the host inside either loop.
- * - Per-backend choices (see benchmarks/NOTES.md): a time step is taken with `gather` on wasm
- *   (its Slice copies the whole source tensor out of wasm memory) and with `slice` elsewhere; the
- *   `+ P_t` is fused into the matMul (`tf.fused.matMul` with a bias) except on wasm, whose fused
- *   matMul accepts only a rank-1 bias.
+ * How it is computed (simple_rnn_loops.ts): the math above is exact; only the grouping of the
+ * work is chosen for speed. The input projection x·W + b for all steps is one matMul before the
+ * loop; each step is one fused matMul (tanh through 2σ(2a) − 1); in BPTT the loop only carries dh
+ * through Uᵀ, and the weight and input gradients are each one matMul over all T·B rows after it.
+ * Nothing is read back to the host inside either loop.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBias, initKernel, initRecurrentKernel } from '../init';
+import { Activation, ForwardState, disposeState, runBackward, runForward } from './simple_rnn_loops';
 
-export type Activation = 'tanh' | 'relu' | 'linear';
+export type { Activation };
 const ACTIVATIONS: readonly Activation[] = ['tanh', 'relu', 'linear'];
 
 export interface SimpleRNNConfig {
@@ -83,17 +77,8 @@ export interface SimpleRNNOutput {
   tape: SimpleRNNTape;
 }
 
-/** The time-major tensors one forward pass leaves for BPTT. */
-interface ForwardState {
-  x: tf.Tensor3D; // [T, B, D]
-  h0: tf.Tensor2D; // [B, H]
-  s: tf.Tensor3D; // [T, B, H]  the states h_1..h_T
-  kernel: tf.Tensor2D; // [D, H]
-  recurrentKernel: tf.Tensor2D; // [H, H]
-}
-
 /**
- * What `forward` records for `backward`: the inputs, the states and the weights as they were at
+ * What `forward` records for `backward`: the input, the states and the weights as they were at
  * forward time (so an optimizer step in between cannot corrupt the gradient). Owns its tensors:
  * call dispose() when done.
  */
@@ -106,6 +91,8 @@ export class SimpleRNNTape {
     readonly hasBias: boolean,
     /** True when the input was one sequence [T, D] rather than a batch [B, T, D]. */
     readonly unbatched: boolean,
+    /** [B, T, D] of the forward input (B = 1 when unbatched). */
+    readonly inputShape: readonly [number, number, number],
   ) {
     this.state = state;
   }
@@ -124,8 +111,7 @@ export class SimpleRNNTape {
 
   dispose(): void {
     if (this.state === null) return;
-    const st = this.state;
-    tf.dispose([st.x, st.h0, st.s, st.kernel, st.recurrentKernel]);
+    disposeState(this.state);
     this.state = null;
   }
 }
@@ -187,166 +173,6 @@ function checkInput(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The per-backend step primitives. Same math everywhere.
-
-/** Backends whose tensors live in host-addressable memory (a JS typed array or the wasm heap). */
-function hostMemoryBackend(): boolean {
-  const name = tf.getBackend();
-  return name === 'cpu' || name === 'wasm';
-}
-
-/**
- * The T time steps of a time-major [T, B, H] tensor, each [B, H].
- * On cpu and wasm the tensor is read once (before any loop) and cut into T tensors over views of
- * that one copy: tfjs's Slice/Gather/Unpack kernels there copy the WHOLE source (wasm) or go
- * element by element (cpu) for every step, which made slicing the largest cost of a forward pass.
- * On GPU backends a step is a Slice kernel, run lazily inside the loop (no read back to the host).
- */
-function timeSteps(x: tf.Tensor3D): (t: number) => tf.Tensor2D {
-  const [T, B, H] = x.shape;
-  if (hostMemoryBackend()) {
-    const values = x.dataSync() as Float32Array;
-    const steps: tf.Tensor2D[] = [];
-    for (let t = 0; t < T; t++) steps.push(tf.tensor2d(values.subarray(t * B * H, (t + 1) * B * H), [B, H]));
-    return (t) => steps[t];
-  }
-  return (t) => tf.reshape(tf.slice(x, [t, 0, 0], [1, B, H]), [B, H]) as tf.Tensor2D;
-}
-
-/** act(a · b + c), c of the output's full shape: one fused kernel where the backend allows it. */
-function matMulAddAct(a: tf.Tensor2D, b: tf.Tensor2D, c: tf.Tensor2D, act: 'linear' | 'relu' | 'sigmoid'): tf.Tensor2D {
-  if (tf.getBackend() !== 'wasm') return tf.fused.matMul({ a, b, bias: c, activation: act }) as tf.Tensor2D;
-  // wasm's fused matMul takes only a rank-1 bias.
-  const z = tf.add(tf.matMul(a, b), c) as tf.Tensor2D;
-  return act === 'linear' ? z : act === 'relu' ? tf.relu(z) : tf.sigmoid(z);
-}
-
-/** act'(a) for every step, from the states h = act(a): [T, B, H]; null for linear (all ones). */
-function activationDerivative(s: tf.Tensor3D, activation: Activation): tf.Tensor3D | null {
-  if (activation === 'tanh') return tf.sub(1, tf.square(s)) as tf.Tensor3D;
-  if (activation === 'relu') return tf.step(s);
-  return null;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The core: time-major forward and BPTT, shared by the class and the customGrad entry points.
-
-/**
- * Runs the recurrence on time-major input. Returns the states [T, B, H].
- *
- * tanh runs through the identity tanh(a) = 2σ(2a) − 1, which lets the whole step be ONE fused
- * matMul-with-sigmoid kernel (tfjs fuses sigmoid, not tanh, and its sigmoid is vectorised on wasm
- * where tanh is not). With s = (h + 1) / 2, the recurrence in s is
- *   s_t = σ(s_{t-1} · 4U + x_t · 2W + 2(b − 1ᵀU)),      h_t = 2 s_t − 1,
- * the same equations as above rearranged (h_{t-1}·U = s_{t-1}·2U − 1ᵀU). relu and linear need no
- * rearranging: h_t = act(h_{t-1} · U + x_t · W + b).
- */
-function forwardTimeMajor(
-  x: tf.Tensor3D, // [T, B, D]
-  kernel: tf.Tensor2D, // [D, H]
-  recurrentKernel: tf.Tensor2D, // [H, H]
-  bias: tf.Tensor1D | null, // [H]
-  h0: tf.Tensor2D, // [B, H]
-  activation: Activation,
-): tf.Tensor3D {
-  return tf.tidy(() => {
-    const [T, B, D] = x.shape;
-    const H = kernel.shape[1];
-    const viaSigmoid = activation === 'tanh';
-    let W = kernel;
-    let U = recurrentKernel;
-    let c: tf.Tensor1D | null = bias; // [H]
-    let state = h0; // [B, H]
-    if (viaSigmoid) {
-      W = tf.mul(kernel, 2);
-      U = tf.mul(recurrentKernel, 4);
-      const cs = tf.sub(bias ?? tf.zeros([H]), tf.sum(recurrentKernel, 0)); // b − 1ᵀU  [H]
-      c = tf.mul(cs, 2) as tf.Tensor1D;
-      state = tf.mul(tf.add(h0, 1), 0.5);
-    }
-    const X = tf.reshape(x, [T * B, D]) as tf.Tensor2D; // [T·B, D]
-    const P = c === null ? tf.matMul(X, W) : (tf.fused.matMul({ a: X, b: W, bias: c }) as tf.Tensor2D); // [T·B, H]
-    const Pt = timeSteps(tf.reshape(P, [T, B, H]) as tf.Tensor3D);
-    const act = viaSigmoid ? 'sigmoid' : activation;
-    const states: tf.Tensor2D[] = [];
-    for (let t = 0; t < T; t++) {
-      const prev = state;
-      state = tf.tidy(() => matMulAddAct(prev, U, Pt(t), act)); // [B, H]
-      states.push(state);
-    }
-    const S = tf.stack(states) as tf.Tensor3D; // [T, B, H]
-    return viaSigmoid ? (tf.sub(tf.mul(S, 2), 1) as tf.Tensor3D) : S;
-  });
-}
-
-interface TimeMajorGrads {
-  kernel: tf.Tensor2D;
-  recurrentKernel: tf.Tensor2D;
-  bias: tf.Tensor1D | null;
-  x: tf.Tensor3D; // [T, B, D]
-  h0: tf.Tensor2D; // [B, H]
-  state?: tf.Tensor3D; // [T, B, H]
-}
-
-/** BPTT on time-major tensors. dSeq [T, B, H] and dLast [B, H] may each be null, not both. */
-function backwardTimeMajor(
-  st: ForwardState,
-  activation: Activation,
-  hasBias: boolean,
-  dSeq: tf.Tensor3D | null,
-  dLast: tf.Tensor2D | null,
-  returnStateGradients: boolean,
-): TimeMajorGrads {
-  return tf.tidy(() => {
-    const [T, B, D] = st.x.shape;
-    const H = st.kernel.shape[1];
-    const Ut = tf.transpose(st.recurrentKernel); // [H, H]
-    const deriv = activationDerivative(st.s, activation); // [T, B, H] or null
-    const derivT = deriv === null ? null : timeSteps(deriv);
-    const dSeqT = dSeq === null ? null : timeSteps(dSeq);
-    const das: tf.Tensor2D[] = new Array(T);
-    const dhs: tf.Tensor2D[] = new Array(T);
-    let daNext: tf.Tensor2D | null = null;
-    for (let t = T - 1; t >= 0; t--) {
-      const [dh, da] = tf.tidy(() => {
-        let dh: tf.Tensor2D; // ∂L/∂h_t  [B, H]
-        if (daNext === null) {
-          const parts = [dLast, dSeqT === null ? null : dSeqT(t)].filter((p) => p !== null);
-          dh = parts.length === 2 ? tf.add(parts[0], parts[1]) : tf.clone(parts[0] as tf.Tensor2D);
-        } else {
-          dh = dSeqT === null ? tf.matMul(daNext, Ut) : matMulAddAct(daNext, Ut, dSeqT(t), 'linear');
-        }
-        const da = derivT === null ? dh : tf.mul(dh, derivT(t)); // ∂L/∂a_t  [B, H]
-        return [dh, da] as [tf.Tensor2D, tf.Tensor2D];
-      });
-      das[t] = da;
-      if (returnStateGradients) dhs[t] = dh;
-      else if (dh !== da) dh.dispose();
-      daNext = da;
-    }
-    const dh0: tf.Tensor2D = tf.matMul(das[0], Ut); // [B, H]
-    const dA = tf.reshape(tf.stack(das), [T * B, H]) as tf.Tensor2D; // [T·B, H]
-    const X = tf.reshape(st.x, [T * B, D]) as tf.Tensor2D; // [T·B, D]
-    const hPrev3 = T === 1 ? tf.expandDims(st.h0, 0) : tf.concat([tf.expandDims(st.h0, 0), tf.slice(st.s, [0, 0, 0], [T - 1, B, H])], 0);
-    const hPrev = tf.reshape(hPrev3, [T * B, H]) as tf.Tensor2D; // [T·B, H]
-    const out: TimeMajorGrads = {
-      kernel: tf.matMul(tf.transpose(X), dA), // [D, H]
-      recurrentKernel: tf.matMul(tf.transpose(hPrev), dA), // [H, H]
-      bias: hasBias ? (tf.sum(dA, 0) as tf.Tensor1D) : null, // [H]
-      x: tf.reshape(tf.matMul(dA, tf.transpose(st.kernel)), [T, B, D]) as tf.Tensor3D, // [T, B, D]
-      h0: dh0,
-    };
-    if (returnStateGradients) out.state = tf.stack(dhs) as tf.Tensor3D; // [T, B, H]
-    return out as unknown as tf.TensorContainerObject;
-  }) as unknown as TimeMajorGrads;
-}
-
-/** [B, T, ·] ↔ [T, B, ·] */
-function swapBatchTime<R extends tf.Rank.R3>(t: tf.Tensor<R>): tf.Tensor3D {
-  return tf.transpose(t, [1, 0, 2]) as tf.Tensor3D;
-}
-
-// ---------------------------------------------------------------------------------------------
 // The differentiable entry points: tf.customGrad whose gradient IS the manual BPTT above.
 
 function customRNN(
@@ -375,27 +201,25 @@ function customRNN(
     const b = bias !== null ? (args[3] as tf.Tensor1D) : null;
     const h0In = h0 !== null ? (args[bias !== null ? 4 : 3] as tf.Tensor2D) : null;
     const [B] = xIn.shape;
-    const xTM = swapBatchTime(xIn as tf.Tensor3D); // [T, B, D]
-    const h0TM = h0In ?? (tf.zeros([B, H]) as tf.Tensor2D); // [B, H]
-    const s = forwardTimeMajor(xTM, k as tf.Tensor2D, u as tf.Tensor2D, b, h0TM, activation); // [T, B, H]
-    save([xTM, h0TM, s, k, u]);
-    const T = s.shape[0];
-    const value = returnSequences
-      ? swapBatchTime(s) // [B, T, H]
-      : (tf.reshape(tf.slice(s, [T - 1, 0, 0], [1, B, H]), [B, H]) as tf.Tensor2D); // [B, H]
+    const h0Run = h0In ?? (tf.zeros([B, H]) as tf.Tensor2D); // [B, H]
+    const r = runForward(xIn as tf.Tensor3D, k as tf.Tensor2D, u as tf.Tensor2D, b, h0Run, activation);
+    const layout = r.state.layout;
+    save([r.state.x, r.state.h0, r.state.h, r.state.kernel, r.state.recurrentKernel]);
+    const value = returnSequences ? r.sequence : r.last; // [B, T, H] or [B, H]
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-      const [sx, sh0, ss, sk, su] = saved;
+      const [sx, sh0, sh, sk, su] = saved;
       const st: ForwardState = {
+        layout,
         x: sx as tf.Tensor3D,
         h0: sh0 as tf.Tensor2D,
-        s: ss as tf.Tensor3D,
+        h: sh as tf.Tensor3D,
         kernel: sk as tf.Tensor2D,
         recurrentKernel: su as tf.Tensor2D,
       };
       const g = returnSequences
-        ? backwardTimeMajor(st, activation, b !== null, swapBatchTime(dy as tf.Tensor3D), null, false)
-        : backwardTimeMajor(st, activation, b !== null, null, dy as tf.Tensor2D, false);
-      const grads: tf.Tensor[] = [swapBatchTime(g.x), g.kernel, g.recurrentKernel];
+        ? runBackward(st, activation, b !== null, dy as tf.Tensor3D, null, false)
+        : runBackward(st, activation, b !== null, null, dy as tf.Tensor2D, false);
+      const grads: tf.Tensor[] = [g.x, g.kernel, g.recurrentKernel];
       if (g.bias !== null) grads.push(g.bias);
       if (h0In !== null) grads.push(g.h0);
       return grads;
@@ -505,19 +329,18 @@ export class SimpleRNN {
   forward(x: tf.Tensor, h0?: tf.Tensor | null): SimpleRNNOutput {
     const [D, H] = [this.inputDim, this.units];
     const { B, T, unbatched } = checkInput(x, D, H, h0);
-    const st = tf.tidy(() => {
-      const xTM: tf.Tensor3D = unbatched ? (tf.reshape(x, [T, 1, D]) as tf.Tensor3D) : swapBatchTime(x as tf.Tensor3D);
-      const h0TM = (h0 == null ? tf.zeros([B, H]) : tf.reshape(h0, [B, H])) as tf.Tensor2D;
-      const s = forwardTimeMajor(xTM, this.kernel, this.recurrentKernel, this.bias, h0TM, this.activation);
-      return { x: xTM, h0: h0TM, s, kernel: tf.clone(this.kernel), recurrentKernel: tf.clone(this.recurrentKernel) };
-    }) as unknown as ForwardState;
-    const { sequence, last } = tf.tidy(() => {
-      const lastTM = tf.reshape(tf.slice(st.s, [T - 1, 0, 0], [1, B, H]), [B, H]);
-      return unbatched
-        ? { sequence: tf.reshape(st.s, [T, H]), last: tf.reshape(lastTM, [H]) }
-        : { sequence: swapBatchTime(st.s), last: lastTM };
-    });
-    return { sequence, last, tape: new SimpleRNNTape(st, this.activation, this.useBias, unbatched) };
+    const r = tf.tidy(() => {
+      const x3 = tf.reshape(x, [B, T, D]) as tf.Tensor3D; // [B, T, D]
+      const h0b = (h0 == null ? tf.zeros([B, H]) : tf.reshape(h0, [B, H])) as tf.Tensor2D; // [B, H]
+      const out = runForward(x3, this.kernel, this.recurrentKernel, this.bias, h0b, this.activation);
+      if (unbatched) {
+        out.sequence = tf.reshape(out.sequence, [T, H]) as unknown as tf.Tensor3D; // [T, H]
+        out.last = tf.reshape(out.last, [H]) as unknown as tf.Tensor2D; // [H]
+      }
+      return out as unknown as tf.TensorContainerObject;
+    }) as unknown as ReturnType<typeof runForward>;
+    const tape = new SimpleRNNTape(r.state, this.activation, this.useBias, unbatched, [B, T, D]);
+    return { sequence: r.sequence, last: r.last, tape };
   }
 
   /**
@@ -531,7 +354,7 @@ export class SimpleRNN {
     if (dSequence == null && dLast == null) {
       throw new Error('expected an upstream gradient dSequence and/or dLast, got neither');
     }
-    const [T, B] = st.x.shape;
+    const [B, T, D] = tape.inputShape;
     const H = this.units;
     if (dSequence != null) {
       checkShape('dSequence (the shape of sequence)', dSequence, tape.unbatched ? [T, H] : [B, T, H]);
@@ -543,23 +366,17 @@ export class SimpleRNN {
     }
     const returnState = options.returnStateGradients === true;
     return tf.tidy(() => {
-      const dSeqTM =
-        dSequence == null
-          ? null
-          : tape.unbatched
-            ? (tf.reshape(dSequence, [T, 1, H]) as tf.Tensor3D)
-            : swapBatchTime(dSequence as tf.Tensor3D);
-      const dLastTM = dLast == null ? null : (tf.reshape(dLast, [B, H]) as tf.Tensor2D);
-      const g = backwardTimeMajor(st, tape.activation, tape.hasBias, dSeqTM, dLastTM, returnState);
-      const D = st.x.shape[2];
+      const dSeq3 = dSequence == null ? null : (tf.reshape(dSequence, [B, T, H]) as tf.Tensor3D);
+      const dLast2 = dLast == null ? null : (tf.reshape(dLast, [B, H]) as tf.Tensor2D);
+      const g = runBackward(st, tape.activation, tape.hasBias, dSeq3, dLast2, returnState);
       const out: SimpleRNNGrads = {
         kernel: g.kernel,
         recurrentKernel: g.recurrentKernel,
         bias: g.bias,
-        input: tape.unbatched ? tf.reshape(g.x, [T, D]) : swapBatchTime(g.x),
+        input: tape.unbatched ? tf.reshape(g.x, [T, D]) : g.x,
         initialState: tape.unbatched ? tf.reshape(g.h0, [H]) : g.h0,
       };
-      if (g.state !== undefined) out.state = tape.unbatched ? tf.reshape(g.state, [T, H]) : swapBatchTime(g.state);
+      if (g.state !== undefined) out.state = tape.unbatched ? tf.reshape(g.state, [T, H]) : g.state;
       return out as unknown as tf.TensorContainerObject;
     }) as unknown as SimpleRNNGrads;
   }
