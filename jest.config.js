@@ -4,5 +4,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+  // The README example imports the package by its published name.
+  moduleNameMapper: { '^tfjs-rnn$': '<rootDir>/src/index.ts' },
   testTimeout: 120000,
 };

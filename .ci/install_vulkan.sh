@@ -25,9 +25,17 @@ else
   target=()
   if [ "$codename" = "bookworm" ]; then
     if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-      echo "install_vulkan: enabling bookworm-backports"
-      echo 'deb http://deb.debian.org/debian bookworm-backports main' \
-        | $SUDO tee /etc/apt/sources.list.d/bookworm-backports.list >/dev/null
+      # Use the Debian mirror this machine is already configured with for bookworm.
+      mirror="$(awk '/^URIs:/{u=$2} /^Suites:/ && / bookworm( |$)/{print u; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)"
+      if [ -z "$mirror" ]; then
+        mirror="$(awk '$1=="deb" && $3=="bookworm"{print $2; exit}' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true)"
+      fi
+      if [ -z "$mirror" ]; then
+        echo "install_vulkan: ERROR: no apt source for bookworm found to derive the backports mirror from" >&2
+        exit 1
+      fi
+      echo "install_vulkan: enabling bookworm-backports from $mirror"
+      echo "deb $mirror bookworm-backports main" | $SUDO tee /etc/apt/sources.list.d/bookworm-backports.list >/dev/null
     fi
     target=(-t bookworm-backports)
   fi

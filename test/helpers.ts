@@ -55,16 +55,16 @@ export async function expectNoLeak(fn: () => void | Promise<void>): Promise<void
 }
 
 /**
- * Backends the core proofs run on: cpu and wasm always; webgpu when TFJS_RNN_TEST_WEBGPU=1
- * (set by .ci/run, where lavapipe is installed and an unavailable adapter must fail the run).
- * TFJS_RNN_TEST_BACKENDS=cpu,wasm overrides the list.
+ * Backends the core proofs run on: cpu and wasm always; webgpu too in CI (CI=true, where
+ * .ci/run installs lavapipe and an unavailable adapter must fail the run) or when
+ * TFJS_RNN_TEST_WEBGPU=1. TFJS_RNN_TEST_BACKENDS=cpu,wasm overrides the list.
  */
 export function backendsUnderTest(): string[] {
   if (process.env.TFJS_RNN_TEST_BACKENDS) {
     return process.env.TFJS_RNN_TEST_BACKENDS.split(',').map((s) => s.trim()).filter(Boolean);
   }
   const list = ['cpu', 'wasm'];
-  if (process.env.TFJS_RNN_TEST_WEBGPU === '1') list.push('webgpu');
+  if (process.env.TFJS_RNN_TEST_WEBGPU === '1' || process.env.CI === 'true') list.push('webgpu');
   return list;
 }
 
