@@ -107,16 +107,38 @@ function project(X: tf.Tensor2D, W: tf.Tensor2D, c: tf.Tensor1D | null): tf.Tens
 // ---------------------------------------------------------------------------------------------
 // Arrangements: how [·, ·, H] tensors are laid out and cut into steps / assembled from steps.
 
-/** An elementwise map, written twice: for values on the host and as tensor ops on the device. */
+/** An elementwise map, written twice: over host values and as tensor ops on the device. */
 interface ElementMap {
-  host: (y: number) => number;
+  host: (v: Float32Array) => Float32Array;
   device: (y: tf.Tensor) => tf.Tensor;
 }
 
-const STATE_FROM_SIGMOID: ElementMap = { host: (s) => 2 * s - 1, device: (s) => tf.sub(tf.mul(s, 2), 1) };
+// Plain loops: Float32Array.prototype.map with a closure is several times slower in V8.
+const STATE_FROM_SIGMOID: ElementMap = {
+  host: (v) => {
+    const out = new Float32Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = 2 * v[i] - 1;
+    return out;
+  },
+  device: (s) => tf.sub(tf.mul(s, 2), 1),
+};
 const DERIVATIVE: Record<Activation, ElementMap | null> = {
-  tanh: { host: (h) => 1 - h * h, device: (h) => tf.sub(1, tf.square(h)) },
-  relu: { host: (h) => (h > 0 ? 1 : 0), device: (h) => tf.step(h) },
+  tanh: {
+    host: (v) => {
+      const out = new Float32Array(v.length);
+      for (let i = 0; i < v.length; i++) out[i] = 1 - v[i] * v[i];
+      return out;
+    },
+    device: (h) => tf.sub(1, tf.square(h)),
+  },
+  relu: {
+    host: (v) => {
+      const out = new Float32Array(v.length);
+      for (let i = 0; i < v.length; i++) out[i] = v[i] > 0 ? 1 : 0;
+      return out;
+    },
+    device: (h) => tf.step(h),
+  },
   linear: null,
 };
 
@@ -129,7 +151,7 @@ interface Arrangement {
 }
 
 function mapped(v: Float32Array, map?: ElementMap): Float32Array {
-  return map === undefined ? v : v.map(map.host);
+  return map === undefined ? v : map.host(v);
 }
 
 /** cpu: batch-major; steps are cut and assembled by strided copies on the host. */
