@@ -10,6 +10,7 @@ export type {
   SimpleRNNConfig,
   SimpleRNNUpstream,
   SimpleRNNGrads,
+  SimpleRNNWeightGrads,
   SimpleRNNOutput,
   BackwardOptions,
 } from './cells/simple_rnn';

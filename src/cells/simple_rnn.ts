@@ -71,6 +71,9 @@ export interface SimpleRNNGrads {
   state?: tf.Tensor;
 }
 
+/** The weight gradients alone (see SimpleRNN.weightGradients). */
+export type SimpleRNNWeightGrads = Pick<SimpleRNNGrads, 'kernel' | 'recurrentKernel' | 'bias'>;
+
 export interface SimpleRNNOutput {
   sequence: tf.Tensor; // [B, T, H] or [T, H]
   last: tf.Tensor; // [B, H] or [H]
@@ -219,9 +222,9 @@ function customRNN(
       const g = returnSequences
         ? runBackward(st, activation, b !== null, dy as tf.Tensor3D, null, false)
         : runBackward(st, activation, b !== null, null, dy as tf.Tensor2D, false);
-      const grads: tf.Tensor[] = [g.x, g.kernel, g.recurrentKernel];
+      const grads: tf.Tensor[] = [g.x as tf.Tensor3D, g.kernel, g.recurrentKernel];
       if (g.bias !== null) grads.push(g.bias);
-      if (h0In !== null) grads.push(g.h0);
+      if (h0In !== null) grads.push(g.h0 as tf.Tensor2D);
       return grads;
     };
     return { value, gradFunc };
@@ -348,6 +351,39 @@ export class SimpleRNN {
    * weights, the input and the initial state. Does not dispose the tape.
    */
   backward(tape: SimpleRNNTape, upstream: SimpleRNNUpstream, options: BackwardOptions = {}): SimpleRNNGrads {
+    const { st, dSequence, dLast, B, T, D, H } = this.checkUpstream(tape, upstream);
+    const returnState = options.returnStateGradients === true;
+    return tf.tidy(() => {
+      const dSeq3 = dSequence == null ? null : (tf.reshape(dSequence, [B, T, H]) as tf.Tensor3D);
+      const dLast2 = dLast == null ? null : (tf.reshape(dLast, [B, H]) as tf.Tensor2D);
+      const g = runBackward(st, tape.activation, tape.hasBias, dSeq3, dLast2, returnState);
+      const out: SimpleRNNGrads = {
+        kernel: g.kernel,
+        recurrentKernel: g.recurrentKernel,
+        bias: g.bias,
+        input: tape.unbatched ? tf.reshape(g.x as tf.Tensor3D, [T, D]) : (g.x as tf.Tensor3D),
+        initialState: tape.unbatched ? tf.reshape(g.h0 as tf.Tensor2D, [H]) : (g.h0 as tf.Tensor2D),
+      };
+      if (g.state !== undefined) out.state = tape.unbatched ? tf.reshape(g.state, [T, H]) : g.state;
+      return out as unknown as tf.TensorContainerObject;
+    }) as unknown as SimpleRNNGrads;
+  }
+
+  /**
+   * The weight gradients alone: what a training step of a first layer needs. Skips ∂x and ∂h0
+   * (one [B·T, H]·[H, D] matMul fewer), as tfjs autodiff skips gradients nobody asked for.
+   */
+  weightGradients(tape: SimpleRNNTape, upstream: SimpleRNNUpstream): SimpleRNNWeightGrads {
+    const { st, dSequence, dLast, B, T, H } = this.checkUpstream(tape, upstream);
+    return tf.tidy(() => {
+      const dSeq3 = dSequence == null ? null : (tf.reshape(dSequence, [B, T, H]) as tf.Tensor3D);
+      const dLast2 = dLast == null ? null : (tf.reshape(dLast, [B, H]) as tf.Tensor2D);
+      const g = runBackward(st, tape.activation, tape.hasBias, dSeq3, dLast2, false, false);
+      return { kernel: g.kernel, recurrentKernel: g.recurrentKernel, bias: g.bias } as unknown as tf.TensorContainerObject;
+    }) as unknown as SimpleRNNWeightGrads;
+  }
+
+  private checkUpstream(tape: SimpleRNNTape, upstream: SimpleRNNUpstream) {
     if (!(tape instanceof SimpleRNNTape)) throw new Error(`expected a SimpleRNNTape from forward(), got ${typeof tape}`);
     const st = tape.forwardState;
     const { dSequence, dLast } = upstream ?? {};
@@ -364,21 +400,7 @@ export class SimpleRNN {
       checkShape('dLast (the shape of last)', dLast, tape.unbatched ? [H] : [B, H]);
       checkFloat('dLast', dLast);
     }
-    const returnState = options.returnStateGradients === true;
-    return tf.tidy(() => {
-      const dSeq3 = dSequence == null ? null : (tf.reshape(dSequence, [B, T, H]) as tf.Tensor3D);
-      const dLast2 = dLast == null ? null : (tf.reshape(dLast, [B, H]) as tf.Tensor2D);
-      const g = runBackward(st, tape.activation, tape.hasBias, dSeq3, dLast2, returnState);
-      const out: SimpleRNNGrads = {
-        kernel: g.kernel,
-        recurrentKernel: g.recurrentKernel,
-        bias: g.bias,
-        input: tape.unbatched ? tf.reshape(g.x, [T, D]) : g.x,
-        initialState: tape.unbatched ? tf.reshape(g.h0, [H]) : g.h0,
-      };
-      if (g.state !== undefined) out.state = tape.unbatched ? tf.reshape(g.state, [T, H]) : g.state;
-      return out as unknown as tf.TensorContainerObject;
-    }) as unknown as SimpleRNNGrads;
+    return { st, dSequence, dLast, B, T, D, H };
   }
 
   /**

@@ -52,8 +52,9 @@ export interface Grads {
   kernel: tf.Tensor2D; // [D, H]
   recurrentKernel: tf.Tensor2D; // [H, H]
   bias: tf.Tensor1D | null; // [H]
-  x: tf.Tensor3D; // [B, T, D]
-  h0: tf.Tensor2D; // [B, H]
+  /** Absent when input gradients were not asked for. */
+  x?: tf.Tensor3D; // [B, T, D]
+  h0?: tf.Tensor2D; // [B, H]
   /** ∂L/∂h_t for all t: [B, T, H]. */
   state?: tf.Tensor3D;
 }
@@ -148,6 +149,18 @@ interface Arrangement {
   steps(x: tf.Tensor3D, B: number, T: number, map?: ElementMap): (t: number) => tf.Tensor2D;
   /** A [·, ·, H] tensor in this layout from T step tensors [B, H], mapped by `map`. */
   assemble(steps: tf.Tensor2D[], map?: ElementMap): tf.Tensor3D;
+  /** [h0, h_1 .. h_{T-1}] in this layout: the state before each step. h [·, ·, H], h0 [B, H]. */
+  previous(h: tf.Tensor3D, h0: tf.Tensor2D, B: number, T: number): tf.Tensor3D;
+}
+
+/** The state before each step, by tensor ops (a Slice and a Concat). */
+function previousByOps(layout: Layout, h: tf.Tensor3D, h0: tf.Tensor2D, B: number, T: number): tf.Tensor3D {
+  const H = h.shape[2];
+  const timeAxis = layout === 'batch-major' ? 1 : 0;
+  const h0e = tf.expandDims(h0, timeAxis) as tf.Tensor3D;
+  if (T === 1) return h0e;
+  const before = layout === 'batch-major' ? tf.slice(h, [0, 0, 0], [B, T - 1, H]) : tf.slice(h, [0, 0, 0], [T - 1, B, H]);
+  return tf.concat([h0e, before], timeAxis);
 }
 
 function mapped(v: Float32Array, map?: ElementMap): Float32Array {
@@ -178,6 +191,7 @@ const hostBatchMajor: Arrangement = {
     });
     return tf.tensor3d(out, [B, T, H]);
   },
+  previous: (h, h0, B, T) => previousByOps('batch-major', h, h0, B, T),
 };
 
 /** wasm: time-major; a step is a view of one host copy; assembled by one host copy. */
@@ -191,11 +205,20 @@ const hostTimeMajor: Arrangement = {
     return (t) => steps[t];
   },
   assemble(steps, map) {
+    if (map === undefined) return tf.stack(steps) as tf.Tensor3D; // wasm's Concat copies each step once
     const T = steps.length;
     const [B, H] = steps[0].shape;
     const out = new Float32Array(T * B * H);
     steps.forEach((s, t) => out.set(mapped(s.dataSync() as Float32Array, map), t * B * H));
     return tf.tensor3d(out, [T, B, H]);
+  },
+  previous(h, h0, B, T) {
+    // One host copy; wasm's Slice would copy all of h out of wasm memory first.
+    const n = B * h.shape[2];
+    const out = new Float32Array(T * n);
+    out.set(h0.dataSync() as Float32Array, 0);
+    out.set((h.dataSync() as Float32Array).subarray(0, (T - 1) * n), n);
+    return tf.tensor3d(out, [T, B, h.shape[2]]);
   },
 };
 
@@ -211,6 +234,7 @@ const deviceTimeMajor: Arrangement = {
     const S = tf.stack(steps) as tf.Tensor3D;
     return (map === undefined ? S : map.device(S)) as tf.Tensor3D;
   },
+  previous: (h, h0, B, T) => previousByOps('time-major', h, h0, B, T),
 };
 
 export type ArrangementName = 'host-batch-major' | 'host-time-major' | 'device-time-major';
@@ -260,7 +284,7 @@ function forwardLoop(
   bias: tf.Tensor1D | null,
   h0: tf.Tensor2D, // [B, H]
   activation: Activation,
-): tf.Tensor3D {
+): { h: tf.Tensor3D; last: tf.Tensor2D } {
   const D = x.shape[2];
   const H = kernel.shape[1];
   const r = runWeights(kernel, recurrentKernel, bias, h0, activation);
@@ -273,7 +297,10 @@ function forwardLoop(
     state = tf.tidy(() => matMulAddAct(prev, r.U, Pt(t), r.act)); // [B, H]
     states.push(state);
   }
-  return ar.assemble(states, activation === 'tanh' ? STATE_FROM_SIGMOID : undefined); // h_1..h_T
+  const toState = activation === 'tanh' ? STATE_FROM_SIGMOID : undefined;
+  const h = ar.assemble(states, toState); // h_1..h_T
+  const last = (toState === undefined ? tf.clone(state) : toState.device(state)) as tf.Tensor2D; // [B, H]
+  return { h, last };
 }
 
 function backwardLoop(
@@ -286,6 +313,7 @@ function backwardLoop(
   dSeq: tf.Tensor3D | null, // per ar.layout
   dLast: tf.Tensor2D | null, // [B, H]
   returnStateGradients: boolean,
+  inputGradients: boolean,
 ): Grads {
   const D = st.x.shape[2];
   const H = st.kernel.shape[1];
@@ -295,14 +323,7 @@ function backwardLoop(
   const Ut = tf.transpose(st.recurrentKernel); // [H, H]
   const { das, dhs } = bpttLoop(T, Ut, dLast, dSeqStep, derivStep, returnStateGradients);
 
-  // h_{t-1} for every (b, t) in the layout: h0 at t = 0, else the state before.
-  const h0e = tf.expandDims(st.h0, ar.layout === 'batch-major' ? 1 : 0);
-  const hPrev3 =
-    T === 1
-      ? h0e
-      : ar.layout === 'batch-major'
-        ? tf.concat([h0e, tf.slice(st.h, [0, 0, 0], [B, T - 1, H])], 1)
-        : tf.concat([h0e, tf.slice(st.h, [0, 0, 0], [T - 1, B, H])], 0);
+  const hPrev3 = ar.previous(st.h, st.h0, B, T); // h_{t-1} for every (b, t)
   const dA = tf.reshape(ar.assemble(das), [B * T, H]) as tf.Tensor2D; // [B·T, H]
   const X = tf.reshape(st.x, [B * T, D]) as tf.Tensor2D; // [B·T, D]
   const rows = st.x.shape.slice(0, 2) as [number, number];
@@ -310,9 +331,11 @@ function backwardLoop(
     kernel: matMulTransposeA(X, dA), // [D, H]
     recurrentKernel: matMulTransposeA(tf.reshape(hPrev3, [B * T, H]) as tf.Tensor2D, dA), // [H, H]
     bias: hasBias ? columnSums(dA) : null, // [H]
-    x: fromLayout(tf.reshape(tf.matMul(dA, tf.transpose(st.kernel)), [...rows, D]) as tf.Tensor3D, ar.layout), // [B, T, D]
-    h0: tf.matMul(das[0], Ut), // [B, H]
   };
+  if (inputGradients) {
+    out.x = fromLayout(tf.reshape(tf.matMul(dA, tf.transpose(st.kernel)), [...rows, D]) as tf.Tensor3D, ar.layout); // [B, T, D]
+    out.h0 = tf.matMul(das[0], Ut) as tf.Tensor2D; // [B, H]
+  }
   if (returnStateGradients) out.state = fromLayout(ar.assemble(dhs), ar.layout);
   return out;
 }
@@ -381,7 +404,7 @@ export function runForward(
     const [B, T] = x.shape;
     const H = kernel.shape[1];
     const xl = toLayout(x, ar.layout);
-    const h = forwardLoop(ar, xl, B, T, kernel, recurrentKernel, bias, h0, activation);
+    const { h, last } = forwardLoop(ar, xl, B, T, kernel, recurrentKernel, bias, h0, activation);
     const state: ForwardState = {
       layout: ar.layout,
       x: ar.layout === 'batch-major' ? tf.clone(x) : xl,
@@ -390,9 +413,8 @@ export function runForward(
       kernel: tf.clone(kernel),
       recurrentKernel: tf.clone(recurrentKernel),
     };
-    const lastStep = ar.layout === 'batch-major' ? tf.slice(h, [0, T - 1, 0], [B, 1, H]) : tf.slice(h, [T - 1, 0, 0], [1, B, H]);
     const sequence = ar.layout === 'batch-major' ? tf.clone(h) : swapBatchTime(h);
-    return { state, sequence, last: tf.reshape(lastStep, [B, H]) } as unknown as tf.TensorContainerObject;
+    return { state, sequence, last } as unknown as tf.TensorContainerObject;
   }) as unknown as ForwardResult;
 }
 
@@ -404,6 +426,7 @@ export function runBackward(
   dSeq: tf.Tensor3D | null,
   dLast: tf.Tensor2D | null,
   returnStateGradients: boolean,
+  inputGradients = true,
 ): Grads {
   const ar = arrangementFor(tf.getBackend());
   return tf.tidy(() => {
@@ -412,7 +435,7 @@ export function runBackward(
     const relayout = (t: tf.Tensor3D) => (st.layout === ar.layout ? t : swapBatchTime(t));
     const here: ForwardState = { ...st, layout: ar.layout, x: relayout(st.x), h: relayout(st.h) };
     const dSeqL = dSeq === null ? null : toLayout(dSeq, ar.layout);
-    const g = backwardLoop(ar, here, B, T, activation, hasBias, dSeqL, dLast, returnStateGradients);
+    const g = backwardLoop(ar, here, B, T, activation, hasBias, dSeqL, dLast, returnStateGradients, inputGradients);
     return g as unknown as tf.TensorContainerObject;
   }) as unknown as Grads;
 }
