@@ -25,7 +25,7 @@ test('kernel is glorotUniform: inside ±sqrt(6 / (D + H)) and spread over it', (
   expect(Math.max(...v)).toBeLessThanOrEqual(limit);
   expect(Math.min(...v)).toBeGreaterThanOrEqual(-limit);
   // Uniform on [-l, l] has standard deviation l / sqrt(3).
-  const sd = Math.sqrt(v.reduce((s, x) => s + x * x, 0) / v.length);
+  const sd = Math.sqrt(Array.from(v).reduce((s, x) => s + x * x, 0) / v.length);
   expect(sd).toBeGreaterThan(0.9 * (limit / Math.sqrt(3)));
   expect(sd).toBeLessThan(1.1 * (limit / Math.sqrt(3)));
   cell.dispose();

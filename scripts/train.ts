@@ -1,0 +1,78 @@
+/**
+ * npm run train -- [flags]   (npm run train -- --help for the list)
+ *
+ * Thin: parse and check the flags (a bad one: message + usage, exit 2, nothing written), pick the
+ * backend, train, print where the results are. Exit codes: 0 done, 2 bad flags, 3 the loss went
+ * NaN/Inf, 130 / 143 stopped by SIGINT / SIGTERM after saving a checkpoint, 1 anything else.
+ */
+import * as path from 'path';
+import { initBackend } from '../src/backend';
+import { HELP, parseTrainArgs, USAGE, UsageError } from '../src/train/cli';
+import { makeProgress } from '../src/train/progress';
+import { prepareRun, Trainer } from '../src/train/trainer';
+
+function usageFail(message: string): never {
+  process.stderr.write(`error: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<number> {
+  let setup;
+  try {
+    const parsed = parseTrainArgs(process.argv.slice(2));
+    if (parsed.kind === 'help') {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    setup = prepareRun(parsed);
+  } catch (e) {
+    if (e instanceof UsageError) usageFail(e.message);
+    throw e;
+  }
+  let info;
+  try {
+    info = await initBackend(setup.config.backend === 'auto' ? undefined : setup.config.backend);
+  } catch (e) {
+    usageFail(`--backend: ${(e as Error).message}`);
+  }
+  process.stdout.write(`backend: ${info.summary}\n`);
+  process.stdout.write(`run directory: ${path.relative(process.cwd(), setup.dir) || '.'}\n`);
+
+  const trainer = new Trainer(setup, info, makeProgress());
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) {
+      process.stderr.write(`\n${signal} again: exiting now; the last checkpoint on disk is intact. Resume with:\n  ${trainer.resumeCommand}\n`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    process.stderr.write(`\n${signal}: finishing this step and saving a checkpoint…\n`);
+    trainer.requestStop(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const result = await trainer.run();
+  if (result.status === 'interrupted') {
+    process.stderr.write(`${result.message}\n`);
+    return result.message.startsWith('SIGTERM') ? 143 : 130;
+  }
+  if (result.status === 'diverged') {
+    process.stderr.write(`error: ${result.message}\n`);
+    return 3;
+  }
+  const rel = path.relative(process.cwd(), setup.dir) || '.';
+  process.stdout.write(
+    `done: ${result.step} steps. ${result.message}\n` +
+      `outputs in ${rel}/: config.json metrics.jsonl loss_curve.svg grad_flow.svg model/ checkpoint/ summary.json\n`,
+  );
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);

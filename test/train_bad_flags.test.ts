@@ -1,0 +1,70 @@
+/**
+ * Bad flags fail fast: a message naming the flag, what was expected and what was given, the usage
+ * line, exit code 2, and nothing written to --out.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseTrainArgs, UsageError } from '../src/train/cli';
+import { prepareRun } from '../src/train/trainer';
+import { spawnTrain, tempDir } from './train_helpers';
+
+function usageErrorOf(argv: string[]): string {
+  try {
+    const parsed = parseTrainArgs(argv);
+    if (parsed.kind !== 'help') prepareRun(parsed);
+  } catch (e) {
+    expect(e).toBeInstanceOf(UsageError);
+    return (e as Error).message;
+  }
+  throw new Error(`expected a UsageError for ${argv.join(' ')}, got none`);
+}
+
+describe('bad flags', () => {
+  const root = tempDir('flags');
+  const out = path.join(root, 'run');
+
+  const cases: Array<[string[], RegExp]> = [
+    [['--task', 'translate'], /--task: expected one of adding, sine, sentiment, chars, got 'translate'/],
+    [['--steps', '-5'], /--steps|argument missing|ambiguous/i],
+    [['--steps=-5'], /--steps: expected a positive integer, got '-5'/],
+    [['--batch-size', '0'], /--batch-size: expected a positive integer, got '0'/],
+    [['--units', '2.5'], /--units: expected a positive integer, got '2.5'/],
+    [['--seq-len', 'ten'], /--seq-len: expected a positive integer, got 'ten'/],
+    [['--lr', '-0.1'], /--lr|argument missing|ambiguous/i],
+    [['--lr=-0.1'], /--lr: expected a positive number, got '-0.1'/],
+    [['--optimizer', 'rmsprop'], /--optimizer: expected one of sgd, momentum, adam, got 'rmsprop'/],
+    [['--backend', 'cuda'], /--backend: expected one of .*cpu.*, got 'cuda'/],
+    [['--task', 'chars', '--text', '/no/such/file.txt'], /--text: expected a readable file, got '\/no\/such\/file.txt'/],
+    [['--text', 'data/default.txt'], /--text: expected only with --task chars/],
+    [['--steps', '5', '--epochs', '1'], /expected --steps or --epochs, got both/],
+    [['--colour', 'blue'], /Unknown option '--colour'/],
+  ];
+  for (const [argv, message] of cases) {
+    it(`${argv.join(' ')}`, () => {
+      expect(usageErrorOf([...argv, '--out', out])).toMatch(message);
+      expect(fs.existsSync(out)).toBe(false);
+    });
+  }
+
+  it('--resume of a directory that is not a run', () => {
+    expect(usageErrorOf(['--resume', '/no/such/run'])).toMatch(/--resume: expected a run directory with config.json, got '\/no\/such\/run'/);
+  });
+
+  it('a non-empty --out is refused (it would mix two runs)', () => {
+    const used = path.join(root, 'used');
+    fs.mkdirSync(used);
+    fs.writeFileSync(path.join(used, 'x'), '');
+    expect(usageErrorOf(['--out', used])).toMatch(/--out: expected a new or empty directory/);
+  });
+
+  it('the script prints the message and the usage line, exits 2, writes nothing', async () => {
+    const run = spawnTrain(['--task', 'adding', '--units', '-3', '--out', out]);
+    const r = await run.done;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: .*--units/m);
+    expect(r.stderr).toMatch(/^usage: npm run train -- /m);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+});
