@@ -191,7 +191,18 @@ const hostBatchMajor: Arrangement = {
     });
     return tf.tensor3d(out, [B, T, H]);
   },
-  previous: (h, h0, B, T) => previousByOps('batch-major', h, h0, B, T),
+  previous(h, h0, B, T) {
+    // By host copies: a Slice along T of a batch-major tensor goes element by element on cpu.
+    const H = h.shape[2];
+    const hv = h.dataSync() as Float32Array;
+    const h0v = h0.dataSync() as Float32Array;
+    const out = new Float32Array(B * T * H);
+    for (let b = 0; b < B; b++) {
+      out.set(h0v.subarray(b * H, (b + 1) * H), b * T * H);
+      out.set(hv.subarray(b * T * H, (b * T + T - 1) * H), (b * T + 1) * H);
+    }
+    return tf.tensor3d(out, [B, T, H]);
+  },
 };
 
 /** wasm: time-major; a step is a view of one host copy; assembled by one host copy. */
