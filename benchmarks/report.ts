@@ -97,7 +97,7 @@ export function writeMarkdown(
     L.push(`## ${rep.backend}`, '');
     if (rep.backend !== 'torch') {
       L.push('Plain matMul (no transpose flags) measured in this run — the roofline each result is compared with:', '');
-      L.push('| shape | [B·T,D]x[D,H] GFLOP/s | [B,H]x[H,H] GFLOP/s (ms per call) | forward as plain matMuls, GFLOP/s |');
+      L.push('| shape | [B·T,D]x[D,H] GFLOP/s | [B,H]x[H,H] GFLOP/s (ms per call) | roofline (the better), GFLOP/s |');
       L.push('|---|---:|---:|---:|');
       for (const [s, c] of Object.entries(rep.matmul)) {
         L.push(`| ${s} | ${f1(c.projection.gflops)} | ${f1(c.recurrent.gflops)} (${c.recurrent.msPerCall.toFixed(3)}) | ${f1(c.gflops)} |`);

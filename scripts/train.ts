@@ -7,6 +7,7 @@
  */
 import * as path from 'path';
 import { initBackend } from '../src/backend';
+import { assertNoWebGPUErrors } from '../src/webgpu';
 import { HELP, parseTrainArgs, USAGE, UsageError } from '../src/train/cli';
 import { makeProgress } from '../src/train/progress';
 import { prepareRun, Trainer } from '../src/train/trainer';
@@ -53,6 +54,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   const result = await trainer.run();
+  if (info.backend === 'webgpu') await assertNoWebGPUErrors(); // a Dawn validation error is an error
   if (result.status === 'interrupted') {
     process.stderr.write(`${result.message}\n`);
     return result.message.startsWith('SIGTERM') ? 143 : 130;

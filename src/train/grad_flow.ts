@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { RnnModel } from './model';
 
 /** Frobenius norm over the batch of ∂L/∂h_t, for t = 1..T. */
-export function gradientFlow(model: RnnModel, x: tf.Tensor, y: tf.Tensor): number[] {
+export async function gradientFlow(model: RnnModel, x: tf.Tensor, y: tf.Tensor): Promise<number[]> {
   const input = tf.tidy(() => model.embed(x)); // [B, T, D]
   const { sequence, last, tape } = model.cell.forward(input);
   try {
@@ -16,7 +16,7 @@ export function gradientFlow(model: RnnModel, x: tf.Tensor, y: tf.Tensor): numbe
     const grads = model.cell.backward(tape, seqOut ? { dSequence: upstream } : { dLast: upstream }, { returnStateGradients: true });
     const state = grads.state as tf.Tensor; // [B, T, H]
     const norms = tf.tidy(() => tf.sqrt(tf.sum(tf.square(state), [0, 2]))); // [T]
-    const out = Array.from(norms.dataSync());
+    const out = Array.from(await norms.data()); // async: webgpu has no synchronous read
     tf.dispose([upstream, norms, grads.kernel, grads.recurrentKernel, grads.input, grads.initialState, state]);
     if (grads.bias !== null) grads.bias.dispose();
     return out;

@@ -116,13 +116,18 @@ export class RnnModel {
   }
 
   /** Loss and (for classification) accuracy on one batch, no gradient. */
-  evaluate(x: tf.Tensor, y: tf.Tensor): { loss: number; accuracy?: number } {
-    return tf.tidy(() => {
+  async evaluate(x: tf.Tensor, y: tf.Tensor): Promise<{ loss: number; accuracy?: number }> {
+    const { lossT, accT } = tf.tidy(() => {
       const z = this.logits(x);
-      const loss = this.lossOf(z, y).dataSync()[0];
-      const accuracy = accuracyOf(this.spec.objective, z, y);
-      return accuracy === null ? { loss } : { loss, accuracy: accuracy.dataSync()[0] };
-    });
+      return { lossT: this.lossOf(z, y), accT: accuracyOf(this.spec.objective, z, y) } as unknown as tf.TensorContainerObject;
+    }) as unknown as { lossT: tf.Scalar; accT: tf.Scalar | null };
+    try {
+      // Async reads: webgpu has no synchronous read under Node.
+      const loss = (await lossT.data())[0];
+      return accT === null ? { loss } : { loss, accuracy: (await accT.data())[0] };
+    } finally {
+      tf.dispose(accT === null ? [lossT] : [lossT, accT]);
+    }
   }
 
   dispose(): void {

@@ -143,10 +143,10 @@ function disposeOptimizer(optimizer: tf.Optimizer): void {
  */
 const OPTIMIZER_EXTRAS = ['accBeta1', 'accBeta2'];
 
-function optimizerExtras(optimizer: tf.Optimizer): Record<string, number> {
+async function optimizerExtras(optimizer: tf.Optimizer): Promise<Record<string, number>> {
   const o = optimizer as unknown as Record<string, unknown>;
   const out: Record<string, number> = {};
-  for (const k of OPTIMIZER_EXTRAS) if (o[k] instanceof tf.Variable) out[k] = (o[k] as tf.Variable).dataSync()[0];
+  for (const k of OPTIMIZER_EXTRAS) if (o[k] instanceof tf.Variable) out[k] = (await (o[k] as tf.Variable).data())[0];
   return out;
 }
 
@@ -163,7 +163,7 @@ function stableName(name: string): string {
 }
 
 /** Samples `length` characters from the chars model, starting from `startId`. */
-export function sampleText(model: RnnModel, alphabet: string, startId: number, length: number, rng: Rng, temperature = 0.8): string {
+export async function sampleText(model: RnnModel, alphabet: string, startId: number, length: number, rng: Rng, temperature = 0.8): Promise<string> {
   const E = model.embedding;
   if (E === null) throw new Error('expected a token model to sample from, got a real-valued one');
   let h = tf.zeros([1, model.spec.units]) as tf.Tensor2D; // [1, H]
@@ -177,7 +177,7 @@ export function sampleText(model: RnnModel, alphabet: string, startId: number, l
     });
     h.dispose();
     h = hNext;
-    const p = probs.dataSync();
+    const p = await probs.data();
     probs.dispose();
     let u = rng.next();
     id = p.length - 1;
@@ -268,16 +268,16 @@ export class Trainer {
       writeFileAtomic.sync(metricsFile, kept.map((m) => `${JSON.stringify(m)}\n`).join(''), { fsync: true });
       const initFlowFile = path.join(dir, 'grad_flow_init.json');
       if (this.step === 0 || !fs.existsSync(initFlowFile)) {
-        fs.writeFileSync(initFlowFile, JSON.stringify(gradientFlow(model, flowBatch.x, flowBatch.y)));
+        fs.writeFileSync(initFlowFile, JSON.stringify(await gradientFlow(model, flowBatch.x, flowBatch.y)));
       }
 
-      const bar = task.qualityBar();
+      const bar = await task.qualityBar();
       this.progress.log(`task ${task.name}: ${model.countParams()} parameters, ${steps} steps of ${config.batchSize}; bar: ${bar.text}`);
       const result = await this.loop(model, optimizer, bar, evalSet, metricsFile, ckptRoot);
       if (result.status !== 'completed') return result;
 
       // The end: held-out result, pictures, exported model, summary.
-      const ev = model.evaluate(evalSet.x, evalSet.y);
+      const ev = await model.evaluate(evalSet.x, evalSet.y);
       const passed = passes(bar, ev.loss, ev.accuracy);
       const lines = readMetrics(metricsFile);
       const points: LossPoint[] = lines.map((m) => ({ step: m.step, loss: m.loss, evalLoss: m.evalLoss }));
@@ -286,7 +286,7 @@ export class Trainer {
         await lossCurveSVG(points, `${task.name}: loss (${config.optimizer}, lr ${config.lr}, ${this.backendInfo.backend})`, bar.metric === 'loss' ? { value: bar.value, label: 'bar' } : undefined),
       );
       const initNorms = JSON.parse(fs.readFileSync(initFlowFile, 'utf8')) as number[];
-      const finalNorms = gradientFlow(model, flowBatch.x, flowBatch.y);
+      const finalNorms = await gradientFlow(model, flowBatch.x, flowBatch.y);
       fs.writeFileSync(path.join(dir, 'grad_flow.json'), JSON.stringify({ init: initNorms, final: finalNorms }));
       fs.writeFileSync(
         path.join(dir, 'grad_flow.svg'),
@@ -351,7 +351,7 @@ export class Trainer {
           if (logNow) kept.logits = tf.keep(z);
           return model.lossOf(z, batch.y);
         }, vars);
-        const loss = value.dataSync()[0];
+        const loss = (await value.data())[0]; // async: webgpu has no synchronous read
         if (!Number.isFinite(loss)) {
           tf.dispose([value, batch.x, batch.y]);
           tf.dispose(grads);
@@ -367,10 +367,9 @@ export class Trainer {
               `Try a lower --lr or a --clip-norm, in a new run.`,
           };
         }
-        const gradNorm = tf.tidy(() => {
-          const sq = Object.values(grads).map((g) => tf.sum(tf.square(g)));
-          return tf.sqrt(tf.addN(sq)).dataSync()[0];
-        });
+        const gradNormT = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))));
+        const gradNorm = (await gradNormT.data())[0];
+        gradNormT.dispose();
         const scale = config.clipNorm > 0 && gradNorm > config.clipNorm ? config.clipNorm / gradNorm : 1;
         const clipped = scale === 1 ? grads : tf.tidy(() => Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.mul(g, scale)])));
         optimizer.applyGradients(clipped);
@@ -393,11 +392,11 @@ export class Trainer {
             seqPerSec: (windowSteps * B) / Math.max(1e-3, (now - windowStart) / 1000),
           };
           if (accT !== null) {
-            line.accuracy = accT.dataSync()[0];
+            line.accuracy = (await accT.data())[0];
             accT.dispose();
           }
           if ((evalEvery > 0 && this.step % evalEvery === 0) || this.step === steps) {
-            const ev = model.evaluate(evalSet.x, evalSet.y);
+            const ev = await model.evaluate(evalSet.x, evalSet.y);
             line.evalLoss = ev.loss;
             if (ev.accuracy !== undefined) line.evalAccuracy = ev.accuracy;
           }
@@ -411,7 +410,7 @@ export class Trainer {
 
         if (task.alphabet !== undefined && config.sampleEvery > 0 && this.step % config.sampleEvery === 0) {
           const rng = new Rng(`sample/${config.seed}/${this.step}`);
-          const text = sampleText(model, task.alphabet, rng.int(task.alphabet.length), 160, rng);
+          const text = await sampleText(model, task.alphabet, rng.int(task.alphabet.length), 160, rng);
           this.progress.log(`--- sample at step ${this.step} ---\n${text}\n---`);
         }
         if (this.step % config.checkpointEvery === 0 || this.step === steps) await this.save(model, optimizer, ckptRoot);
@@ -435,27 +434,29 @@ export class Trainer {
 
   private async save(model: RnnModel, optimizer: tf.Optimizer, root: string): Promise<void> {
     if (this.step === this.lastSavedStep && fs.existsSync(root)) return;
-    const modelArrays: NamedArray[] = model.variables.map((v) => ({
-      name: stableName(v.name),
-      shape: v.shape,
-      dtype: 'float32',
-      data: Float32Array.from(v.dataSync() as Float32Array),
-    }));
+    const modelArrays: NamedArray[] = [];
+    for (const v of model.variables) {
+      modelArrays.push({ name: stableName(v.name), shape: v.shape, dtype: 'float32', data: Float32Array.from((await v.data()) as Float32Array) });
+    }
     // getWeights() returns a fresh iteration-count scalar first, then the optimizer's own
     // variables (not copies): only the first is ours to dispose.
     const named = await optimizer.getWeights();
-    const optimizerArrays: NamedArray[] = named.map((w) => ({
-      name: stableName(w.name),
-      shape: w.tensor.shape,
-      dtype: w.tensor.dtype === 'int32' ? 'int32' : 'float32',
-      data: w.tensor.dtype === 'int32' ? Int32Array.from(w.tensor.dataSync() as Int32Array) : Float32Array.from(w.tensor.dataSync() as Float32Array),
-    }));
+    const optimizerArrays: NamedArray[] = [];
+    for (const w of named) {
+      const values = await w.tensor.data();
+      optimizerArrays.push({
+        name: stableName(w.name),
+        shape: w.tensor.shape,
+        dtype: w.tensor.dtype === 'int32' ? 'int32' : 'float32',
+        data: w.tensor.dtype === 'int32' ? Int32Array.from(values as Int32Array) : Float32Array.from(values as Float32Array),
+      });
+    }
     if (named.length > 0) named[0].tensor.dispose();
     saveCheckpoint(root, {
       step: this.step,
       meta: {
         data: this.setup.task.state(),
-        optimizer: { name: this.setup.config.optimizer, extras: optimizerExtras(optimizer) },
+        optimizer: { name: this.setup.config.optimizer, extras: await optimizerExtras(optimizer) },
         task: this.setup.config.task,
       },
       groups: { model: modelArrays, optimizer: optimizerArrays },

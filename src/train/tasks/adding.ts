@@ -54,10 +54,11 @@ export class AddingTask implements Task {
     return makeBatch(new Rng(`adding/eval/${this.seed}`), EVAL_SIZE, this.seqLen);
   }
 
-  qualityBar(): QualityBar {
+  async qualityBar(): Promise<QualityBar> {
     const { x, y } = this.evalBatch();
-    const heldOut = tf.tidy(() => tf.mean(tf.square(tf.sub(y, 1))).dataSync()[0]);
-    tf.dispose([x, y]);
+    const mseT = tf.tidy(() => tf.mean(tf.square(tf.sub(y, 1))));
+    const heldOut = (await mseT.data())[0];
+    tf.dispose([x, y, mseT]);
     const baseline = ADDING_BASELINE;
     return {
       metric: 'loss',

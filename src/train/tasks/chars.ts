@@ -71,13 +71,13 @@ export class CharsTask implements Task {
     return { x: tf.tensor2d(x, [n, T], 'int32'), y: tf.tensor2d(y, [n, T], 'int32') };
   }
 
-  qualityBar(): QualityBar {
+  async qualityBar(): Promise<QualityBar> {
     const V = this.outputDim;
     const counts = new Float64Array(V).fill(0.5); // add-½ smoothing: unseen characters stay finite
     for (let i = 0; i < this.trainEnd; i++) counts[this.ids[i]]++;
     const total = counts.reduce((s, c) => s + c, 0);
     const { x, y } = this.evalBatch();
-    const targets = y.dataSync();
+    const targets = await y.data();
     tf.dispose([x, y]);
     let nll = 0;
     for (const c of targets) nll -= Math.log(counts[c] / total);

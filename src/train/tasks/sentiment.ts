@@ -97,7 +97,7 @@ export class SentimentTask implements Task {
     return { x: tf.tensor2d(ids, [EVAL_SIZE, this.seqLen], 'int32'), y: tf.tensor2d(labels, [EVAL_SIZE, 1]) };
   }
 
-  qualityBar(): QualityBar {
+  async qualityBar(): Promise<QualityBar> {
     const { ids, labels } = makeReviews(new Rng(`sentiment/eval/${this.seed}`), EVAL_SIZE, this.seqLen);
     void ids;
     const positive = labels.reduce((s, v) => s + v, 0) / labels.length;

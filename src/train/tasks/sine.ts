@@ -57,14 +57,15 @@ export class SineTask implements Task {
     return makeBatch(new Rng(`sine/eval/${this.seed}`), EVAL_SIZE, this.seqLen);
   }
 
-  qualityBar(): QualityBar {
+  async qualityBar(): Promise<QualityBar> {
     const { x, y } = this.evalBatch();
     const T = this.seqLen;
-    const baseline = tf.tidy(() => {
+    const baselineT = tf.tidy(() => {
       const lastValue = tf.reshape(tf.slice(x, [0, T - 1, 0], [-1, 1, 1]), [-1, 1]);
-      return tf.mean(tf.square(tf.sub(y, lastValue))).dataSync()[0];
+      return tf.mean(tf.square(tf.sub(y, lastValue)));
     });
-    tf.dispose([x, y]);
+    const baseline = (await baselineT.data())[0];
+    tf.dispose([x, y, baselineT]);
     return {
       metric: 'loss',
       direction: 'below',

@@ -53,7 +53,7 @@ export interface Task {
   /** The held-out evaluation set (same every call). Caller disposes. */
   evalBatch(): Batch;
   /** The bar on the held-out set. */
-  qualityBar(): QualityBar;
+  qualityBar(): Promise<QualityBar>;
   /** Where the stream is. */
   state(): DataState;
   /** Continue the stream from a saved state. */
