@@ -101,7 +101,7 @@ weights.bin), checkpoint/, summary.json.
   --help                this text
 
 Each task states its quality bar on a held-out set at the start and says at the end whether it was
-passed (summary.json). The default (adding, T = 100) takes about 1.5 minutes on a 2-core CPU (wasm)
+passed (summary.json). The default (adding, T = 100) takes about a minute on a 2-core CPU (wasm)
 and ends near MSE 0.003, against the bar 0.0333 (5× below the 0.1667 of always answering 1.0).
 Ctrl-C / SIGTERM saves a checkpoint and prints the command to resume. Exit codes: 0 done,
 2 bad flags, 3 loss became NaN/Inf, 130/143 stopped by SIGINT/SIGTERM, 1 other errors.
