@@ -23,7 +23,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import writeFileAtomic from 'write-file-atomic';
-import { initBackend } from '../src/backend';
+import { BACKEND_ENV_VAR, initBackend, parseBackendName } from '../src/backend';
 import { assertNoWebGPUErrors } from '../src/webgpu';
 import { seededTensor, median } from './bench_utils';
 import { FAMILIES, flopsOf, forwardFlops, forwardPartner, Impl, Kind, makeImpls, ShapeSpec } from './impls';
@@ -219,7 +219,12 @@ export function parseArgs(argv: string[]): BenchOptions {
     if (![...FAMILIES, 'torch'].includes(f)) throw new Error(`expected --impls from ${[...FAMILIES, 'torch'].join(',')}, got '${f}'`);
   }
   return {
-    backends: backendArg ? backendArg.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : undefined,
+    // --backend a,b or TFJS_RNN_BACKEND; names checked up front (an unknown one is an error).
+    backends: (backendArg ?? process.env[BACKEND_ENV_VAR])
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((s) => parseBackendName(s)),
     shapes: (shapeArg ? shapeArg.split(',') : quick ? QUICK.shapes : Object.keys(SHAPES)).map((s) => parseShape(s.trim())),
     reps: Math.round(num('reps', quick ? QUICK.reps : DEFAULTS.reps)),
     warmup: Math.round(num('warmup', quick ? QUICK.warmup : DEFAULTS.warmup)),
@@ -629,8 +634,21 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
 
 if (require.main === module) {
   const t0 = performance.now();
-  runBench(parseArgs(process.argv.slice(2)))
-    .then(() => console.log(`done in ${((performance.now() - t0) / 1000).toFixed(0)} s`))
+  let opts: BenchOptions;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`error: ${e instanceof Error ? e.message : String(e)} (npm run bench -- --help for the options)`);
+    process.exit(2);
+  }
+  runBench(opts)
+    .then((outcome) => {
+      console.log(`done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      // A backend asked for by name that could not run is an error, not a silent skip.
+      const failed = opts.backends === undefined ? [] : outcome.unavailable.filter((u) => u.backend !== 'torch');
+      for (const u of failed) console.error(`error: backend '${u.backend}' was asked for and cannot run: ${u.reason}`);
+      if (failed.length > 0) process.exit(1);
+    })
     .catch((e) => {
       console.error(e instanceof Error ? e.message : e);
       process.exit(1);
