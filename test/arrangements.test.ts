@@ -56,25 +56,25 @@ describe.each(backendsUnderTest())('arrangements on %s', (backendName) => {
 
   // Switching arrangements mid-tape goes through the host arrangements (see above).
   if (backendName === 'cpu' || backendName === 'wasm') {
-  test('a tape recorded in one arrangement is differentiated in another', async () => {
-    const cell = new SimpleRNN({ inputDim: 3, units: 4, seed: 61 });
-    const x = seededTensor([2, 5, 3], 62);
-    const dSeq = seededTensor([2, 5, 4], 63);
-    const results: tf.Tensor[][] = [];
-    for (const [fwd, bwd] of [['host-batch-major', 'device-time-major'], ['device-time-major', 'host-batch-major'], ['host-time-major', 'host-time-major']] as const) {
-      forceArrangement(fwd);
-      const o = cell.forward(x);
-      forceArrangement(bwd);
-      const g = cell.backward(o.tape, { dSequence: dSeq });
-      results.push([g.kernel, g.recurrentKernel, g.bias!, g.input, g.initialState]);
-      o.tape.dispose();
-      tf.dispose([o.sequence, o.last]);
-    }
-    for (const r of results.slice(1)) {
-      for (let i = 0; i < r.length; i++) expect(await tensorRelErr(r[i], results[0][i])).toBeLessThanOrEqual(1e-6);
-    }
-    tf.dispose([x, dSeq, ...results.flat()]);
-    cell.dispose();
-  });
+    test('a tape recorded in one arrangement is differentiated in another', async () => {
+      const cell = new SimpleRNN({ inputDim: 3, units: 4, seed: 61 });
+      const x = seededTensor([2, 5, 3], 62);
+      const dSeq = seededTensor([2, 5, 4], 63);
+      const results: tf.Tensor[][] = [];
+      for (const [fwd, bwd] of [['host-batch-major', 'device-time-major'], ['device-time-major', 'host-batch-major'], ['host-time-major', 'host-time-major']] as const) {
+        forceArrangement(fwd);
+        const o = cell.forward(x);
+        forceArrangement(bwd);
+        const g = cell.backward(o.tape, { dSequence: dSeq });
+        results.push([g.kernel, g.recurrentKernel, g.bias!, g.input, g.initialState]);
+        o.tape.dispose();
+        tf.dispose([o.sequence, o.last]);
+      }
+      for (const r of results.slice(1)) {
+        for (let i = 0; i < r.length; i++) expect(await tensorRelErr(r[i], results[0][i])).toBeLessThanOrEqual(1e-6);
+      }
+      tf.dispose([x, dSeq, ...results.flat()]);
+      cell.dispose();
+    });
   }
 });
