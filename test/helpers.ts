@@ -3,7 +3,6 @@
  * core proofs run on.
  */
 import * as tf from '@tensorflow/tfjs';
-import seedrandom from 'seedrandom';
 import { initBackend } from '../src/backend';
 
 /**
@@ -33,19 +32,7 @@ export async function tensorRelErr(a: tf.Tensor, b: tf.Tensor): Promise<number> 
   return relErr(await a.data(), await b.data());
 }
 
-/** Seeded uniform numbers in [lo, hi). */
-export function seededArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const rng = seedrandom(String(seed));
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * rng();
-  return out;
-}
-
-/** A seeded uniform tensor. */
-export function seededTensor(shape: number[], seed: number, lo = -1, hi = 1): tf.Tensor {
-  const n = shape.reduce((p, s) => p * s, 1);
-  return tf.tensor(seededArray(n, seed, lo, hi), shape);
-}
+export { seededArray, seededTensor } from '../src/seeded';
 
 /** Runs fn and asserts the number of live tensors is unchanged afterwards. */
 export async function expectNoLeak(fn: () => void | Promise<void>): Promise<void> {

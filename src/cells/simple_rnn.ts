@@ -408,8 +408,6 @@ export class SimpleRNN {
    * tf.variableGrads / optimizer.minimize. x [B, T, D]; returns [B, T, H] or [B, H].
    */
   apply(x: tf.Tensor3D, h0: tf.Tensor2D | null = null, options: { returnSequences?: boolean } = {}): tf.Tensor {
-    checkInput(x, this.inputDim, this.units, h0);
-    if (x.rank !== 3) throw new Error(`expected input [batch, time, ${this.inputDim}], got ${fmt(x.shape)}`);
     return customRNN(options.returnSequences === true, x, this.kernel, this.recurrentKernel, this.bias, h0, this.activation);
   }
 

@@ -64,12 +64,18 @@ export interface Grads {
 
 type FusedAct = 'linear' | 'relu' | 'sigmoid';
 
-/** act(a · b + c), c of the output's full shape: one fused kernel where the backend allows it. */
-function matMulAddAct(a: tf.Tensor2D, b: tf.Tensor2D, c: tf.Tensor2D, act: FusedAct): tf.Tensor2D {
-  if (tf.getBackend() !== 'wasm') return tf.fused.matMul({ a, b, bias: c, activation: act }) as tf.Tensor2D;
-  // wasm's fused matMul takes only a rank-1 bias.
-  const z = tf.add(tf.matMul(a, b), c) as tf.Tensor2D;
-  return act === 'linear' ? z : act === 'relu' ? tf.relu(z) : tf.sigmoid(z);
+type MatMulAddAct = (a: tf.Tensor2D, b: tf.Tensor2D, c: tf.Tensor2D, act: FusedAct) => tf.Tensor2D;
+
+/**
+ * act(a · b + c), c of the output's full shape, as the backend allows: one fused kernel, or on
+ * wasm (whose fused matMul takes only a rank-1 bias) matMul + add + act. Chosen once per loop.
+ */
+function matMulAddActFor(backendName: string): MatMulAddAct {
+  if (backendName !== 'wasm') return (a, b, c, act) => tf.fused.matMul({ a, b, bias: c, activation: act }) as tf.Tensor2D;
+  return (a, b, c, act) => {
+    const z = tf.add(tf.matMul(a, b), c) as tf.Tensor2D;
+    return act === 'linear' ? z : act === 'relu' ? tf.relu(z) : tf.sigmoid(z);
+  };
 }
 
 /** aᵀ · b. wasm's matMul runs its transpose flags on a slow scalar path: transpose explicitly there. */
@@ -153,14 +159,11 @@ interface Arrangement {
   previous(h: tf.Tensor3D, h0: tf.Tensor2D, B: number, T: number): tf.Tensor3D;
 }
 
-/** The state before each step, by tensor ops (a Slice and a Concat). */
-function previousByOps(layout: Layout, h: tf.Tensor3D, h0: tf.Tensor2D, B: number, T: number): tf.Tensor3D {
-  const H = h.shape[2];
-  const timeAxis = layout === 'batch-major' ? 1 : 0;
-  const h0e = tf.expandDims(h0, timeAxis) as tf.Tensor3D;
+/** The state before each step of a time-major h, by tensor ops (a Slice and a Concat). */
+function previousByOps(h: tf.Tensor3D, h0: tf.Tensor2D, B: number, T: number): tf.Tensor3D {
+  const h0e = tf.expandDims(h0, 0) as tf.Tensor3D; // [1, B, H]
   if (T === 1) return h0e;
-  const before = layout === 'batch-major' ? tf.slice(h, [0, 0, 0], [B, T - 1, H]) : tf.slice(h, [0, 0, 0], [T - 1, B, H]);
-  return tf.concat([h0e, before], timeAxis);
+  return tf.concat([h0e, tf.slice(h, [0, 0, 0], [T - 1, B, h.shape[2]])], 0);
 }
 
 function mapped(v: Float32Array, map?: ElementMap): Float32Array {
@@ -245,7 +248,7 @@ const deviceTimeMajor: Arrangement = {
     const S = tf.stack(steps) as tf.Tensor3D;
     return (map === undefined ? S : map.device(S)) as tf.Tensor3D;
   },
-  previous: (h, h0, B, T) => previousByOps('time-major', h, h0, B, T),
+  previous: previousByOps,
 };
 
 export type ArrangementName = 'host-batch-major' | 'host-time-major' | 'device-time-major';
@@ -301,11 +304,12 @@ function forwardLoop(
   const r = runWeights(kernel, recurrentKernel, bias, h0, activation);
   const P = project(tf.reshape(x, [B * T, D]) as tf.Tensor2D, r.W, r.c); // [B·T, H]
   const Pt = ar.steps(tf.reshape(P, [x.shape[0], x.shape[1], H]) as tf.Tensor3D, B, T);
+  const step = matMulAddActFor(tf.getBackend());
   const states: tf.Tensor2D[] = [];
   let state = r.state0;
   for (let t = 0; t < T; t++) {
     const prev = state;
-    state = tf.tidy(() => matMulAddAct(prev, r.U, Pt(t), r.act)); // [B, H]
+    state = tf.tidy(() => step(prev, r.U, Pt(t), r.act)); // [B, H]
     states.push(state);
   }
   const toState = activation === 'tanh' ? STATE_FROM_SIGMOID : undefined;
@@ -374,6 +378,7 @@ function bpttLoop(
   derivStep: ((t: number) => tf.Tensor2D) | null,
   keepDh: boolean,
 ): { das: tf.Tensor2D[]; dhs: tf.Tensor2D[] } {
+  const matMulAddAct = matMulAddActFor(tf.getBackend());
   const das: tf.Tensor2D[] = new Array(T);
   const dhs: tf.Tensor2D[] = new Array(T);
   let daNext: tf.Tensor2D | null = null;

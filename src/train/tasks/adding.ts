@@ -7,8 +7,9 @@
  *   x [B, T, 2]  (value, marker)     y [B, 1]
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng, RngState } from '../random';
-import type { Batch, DataState, QualityBar, Task } from './task';
+import type { Rng } from '../random';
+import { GeneratedRealTask } from './generated';
+import type { Batch, QualityBar } from './task';
 
 const EVAL_SIZE = 2048;
 /** Var(u1 + u2) for u ~ U[0, 1): the MSE of always answering 1.0. */
@@ -29,29 +30,15 @@ function makeBatch(rng: Rng, B: number, T: number): Batch {
   return { x: tf.tensor3d(x, [B, T, 2]), y: tf.tensor2d(y, [B, 1]) };
 }
 
-export class AddingTask implements Task {
-  readonly name = 'adding' as const;
-  readonly objective = 'mse' as const;
+export class AddingTask extends GeneratedRealTask {
   readonly input = { kind: 'real' as const, dim: 2 };
-  readonly outputDim = 1;
-  readonly returnSequences = false;
-  readonly epochSize = 10000;
-  private rng: Rng;
 
-  constructor(
-    readonly seqLen: number,
-    private readonly seed: number,
-  ) {
-    if (seqLen < 2) throw new Error(`expected --seq-len ≥ 2 for the adding task, got ${seqLen}`);
-    this.rng = new Rng(`adding/train/${seed}`);
+  constructor(seqLen: number, seed: number) {
+    super('adding', seqLen, seed, EVAL_SIZE);
   }
 
-  nextBatch(batchSize: number): Batch {
-    return makeBatch(this.rng, batchSize, this.seqLen);
-  }
-
-  evalBatch(): Batch {
-    return makeBatch(new Rng(`adding/eval/${this.seed}`), EVAL_SIZE, this.seqLen);
+  protected generate(rng: Rng, B: number, T: number): Batch {
+    return makeBatch(rng, B, T);
   }
 
   async qualityBar(): Promise<QualityBar> {
@@ -67,13 +54,5 @@ export class AddingTask implements Task {
       baseline,
       text: `held-out MSE below ${(baseline / 5).toFixed(4)} (5× better than always answering 1.0: MSE 1/6 ≈ 0.1667; ${heldOut.toFixed(4)} on this held-out set)`,
     };
-  }
-
-  state(): DataState {
-    return { rng: this.rng.state() };
-  }
-
-  restore(state: DataState): void {
-    this.rng = new Rng('', state.rng as RngState);
   }
 }

@@ -7,8 +7,9 @@
  *   x [B, T, 1]     y [B, 1]
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng, RngState } from '../random';
-import type { Batch, DataState, QualityBar, Task } from './task';
+import type { Rng } from '../random';
+import { GeneratedRealTask } from './generated';
+import type { Batch, QualityBar } from './task';
 
 const EVAL_SIZE = 512;
 const NOISE = 0.05;
@@ -32,29 +33,15 @@ function makeBatch(rng: Rng, B: number, T: number): Batch {
   return { x: tf.tensor3d(x, [B, T, 1]), y: tf.tensor2d(y, [B, 1]) };
 }
 
-export class SineTask implements Task {
-  readonly name = 'sine' as const;
-  readonly objective = 'mse' as const;
+export class SineTask extends GeneratedRealTask {
   readonly input = { kind: 'real' as const, dim: 1 };
-  readonly outputDim = 1;
-  readonly returnSequences = false;
-  readonly epochSize = 10000;
-  private rng: Rng;
 
-  constructor(
-    readonly seqLen: number,
-    private readonly seed: number,
-  ) {
-    if (seqLen < 2) throw new Error(`expected --seq-len ≥ 2 for the sine task, got ${seqLen}`);
-    this.rng = new Rng(`sine/train/${seed}`);
+  constructor(seqLen: number, seed: number) {
+    super('sine', seqLen, seed, EVAL_SIZE);
   }
 
-  nextBatch(batchSize: number): Batch {
-    return makeBatch(this.rng, batchSize, this.seqLen);
-  }
-
-  evalBatch(): Batch {
-    return makeBatch(new Rng(`sine/eval/${this.seed}`), EVAL_SIZE, this.seqLen);
+  protected generate(rng: Rng, B: number, T: number): Batch {
+    return makeBatch(rng, B, T);
   }
 
   async qualityBar(): Promise<QualityBar> {
@@ -73,13 +60,5 @@ export class SineTask implements Task {
       baseline,
       text: `held-out MSE below ${(baseline / 2).toFixed(4)} (2× better than persistence, answering the last value: ${baseline.toFixed(4)})`,
     };
-  }
-
-  state(): DataState {
-    return { rng: this.rng.state() };
-  }
-
-  restore(state: DataState): void {
-    this.rng = new Rng('', state.rng as RngState);
   }
 }
