@@ -3,52 +3,63 @@
  * outside kernels (host reads/uploads, JS), for one implementation, backend and shape.
  *
  *   npx ts-node --transpile-only benchmarks/breakdown.ts --backend wasm --shapes S4 --impls ours
+ *   npx ts-node --transpile-only benchmarks/breakdown.ts --cell lstm --backend wasm --shapes S5
  *
- * On cpu and wasm a kernel's time is its wall time including a read of its outputs (tf.profile
- * syncs each output), so the kernel column over-counts slightly; compare rows, not to run.ts.
+ * Takes the flags of `npm run bench` (cli.ts); without --backend, wasm. On cpu and wasm a
+ * kernel's time is its wall time including a read of its outputs (tf.profile syncs each output),
+ * so the kernel column over-counts slightly; compare rows, not to run.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/backend';
-import { seededTensor } from './bench_utils';
-import { makeImpls } from './impls';
-import { parseArgs } from './run';
+import { seededTensor } from '../src/seeded';
+import { CELLS, shapesFor } from './cells';
+import { parseArgs } from './cli';
+import { Impl, makeImpls } from './impls';
+import { initBackend } from './platform';
+
+/** Shapes in and out of one kernel call, the list cut short when long. */
+function shapesOfCall(k: { inputShapes: number[][]; outputShapes: number[][] }): string {
+  const list = (shapes: number[][]): string =>
+    shapes.length > 4 ? `${shapes.length} × [${shapes[0]}]` : shapes.map((sh) => `[${sh}]`).join(' ');
+  return `${list(k.inputShapes)} → ${list(k.outputShapes)}`;
+}
+
+async function profileOne(backend: string, label: string, impl: Impl, x: tf.Tensor): Promise<void> {
+  tf.dispose(impl.run(x)); // warm-up
+  const t0 = performance.now();
+  const info = await tf.profile(() => impl.run(x));
+  tf.dispose(info.result as tf.Tensor[]);
+  const wall = performance.now() - t0;
+  const byName = new Map<string, { n: number; ms: number; shapes: Set<string> }>();
+  for (const k of info.kernels) {
+    const ms = await k.kernelTimeMs;
+    const e = byName.get(k.name) ?? { n: 0, ms: 0, shapes: new Set<string>() };
+    e.n += 1;
+    e.ms += typeof ms === 'number' ? ms : 0;
+    if (e.shapes.size < 4) e.shapes.add(shapesOfCall(k));
+    byName.set(k.name, e);
+  }
+  // op-scope entries (e.g. fusedMatMul__op) wrap kernels already counted: leave them out of the sum
+  const inKernels = [...byName.entries()].reduce((a, [k, e]) => a + (tf.getKernel(k, backend) ? e.ms : 0), 0);
+  console.log(`\n${label} ${impl.id}: ${wall.toFixed(1)} ms profiled wall, ${inKernels.toFixed(1)} ms in kernels, ` +
+    `${(wall - inKernels).toFixed(1)} ms outside (host copies, JS, profiling)`);
+  console.log('| kernel | calls | ms | ms per call | shapes (first 4 distinct) |\n|---|---:|---:|---:|---|');
+  for (const [name, e] of [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
+    console.log(`| ${name} | ${e.n} | ${e.ms.toFixed(1)} | ${(e.ms / e.n).toFixed(3)} | ${[...e.shapes].join('; ')} |`);
+  }
+}
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   for (const backend of opts.backends ?? ['wasm']) {
     await initBackend(backend);
-    for (const s of opts.shapes) {
-      const set = makeImpls(s, opts.seed, opts.families.filter((f) => f !== 'torch'));
-      const x = seededTensor([s.B, s.T, s.D], opts.seed + 1); // [B, T, D]
-      for (const impl of set.impls) {
-        tf.dispose(impl.run(x)); // warm-up
-        const t0 = performance.now();
-        const info = await tf.profile(() => impl.run(x));
-        tf.dispose(info.result as tf.Tensor[]);
-        const wall = performance.now() - t0;
-        const byName = new Map<string, { n: number; ms: number; shapes: Set<string> }>();
-        for (const k of info.kernels) {
-          const ms = (await k.kernelTimeMs) as number;
-          const e = byName.get(k.name) ?? { n: 0, ms: 0, shapes: new Set<string>() };
-          e.n += 1;
-          e.ms += typeof ms === 'number' ? ms : 0;
-          const list = (shapes: number[][]): string =>
-            shapes.length > 4 ? `${shapes.length} × [${shapes[0]}]` : shapes.map((sh) => `[${sh}]`).join(' ');
-          const io = `${list(k.inputShapes)} → ${list(k.outputShapes)}`;
-          if (e.shapes.size < 4) e.shapes.add(io);
-          byName.set(k.name, e);
-        }
-        // op-scope entries (e.g. fusedMatMul__op) wrap kernels already counted: leave them out of the sum
-        const inKernels = [...byName.entries()].reduce((a, [k, e]) => a + (tf.getKernel(k, backend) ? e.ms : 0), 0);
-        console.log(`\n${backend} ${s.name} ${impl.id}: ${wall.toFixed(1)} ms profiled wall, ${inKernels.toFixed(1)} ms in kernels, ` +
-          `${(wall - inKernels).toFixed(1)} ms outside (host copies, JS, profiling)`);
-        console.log('| kernel | calls | ms | ms per call | shapes (first 4 distinct) |\n|---|---:|---:|---:|---|');
-        for (const [name, e] of [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
-          console.log(`| ${name} | ${e.n} | ${e.ms.toFixed(1)} | ${(e.ms / e.n).toFixed(3)} | ${[...e.shapes].join('; ')} |`);
-        }
+    for (const cellName of opts.cells) {
+      for (const s of shapesFor(cellName, opts.quick, opts.shapes)) {
+        const set = makeImpls(CELLS[cellName], s, opts.seed, opts.families.filter((f) => f !== 'torch'));
+        const x = seededTensor([s.B, s.T, s.D], opts.seed + 1); // [B, T, D]
+        for (const impl of set.impls) await profileOne(backend, `${backend} ${cellName} ${s.name}`, impl, x);
+        x.dispose();
+        set.dispose();
       }
-      x.dispose();
-      set.dispose();
     }
   }
 }

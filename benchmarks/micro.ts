@@ -8,13 +8,17 @@
  *   - the per-kernel floor: one tiny add / tanh / [B,H]x[H,H] matMul.
  *
  * Run: npx ts-node --transpile-only benchmarks/micro.ts [--backend cpu,wasm] [--reps 7]
- * Prints a markdown report; writes it to benchmarks/results/micro-<backend>-<date>.md as well.
+ * Prints a markdown report; writes it to micro-<backend>-<date>.md in --out as well (default
+ * benchmarks/results/local/, ignored by git; the committed tables are in benchmarks/results/).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/backend';
-import { seededTensor, median } from './bench_utils';
+import { seededTensor } from '../src/seeded';
+import { DEFAULT_OUT } from './cli';
+import { initBackend } from './platform';
+import { SHAPES as BENCH_SHAPES, ShapeSpec } from './shapes';
+import { median } from './timing';
 
 // ---- config -------------------------------------------------------------------------------------
 const args = process.argv.slice(2);
@@ -25,15 +29,10 @@ const flag = (name: string, dflt: string): string => {
 const BACKENDS = flag('backend', 'cpu,wasm').split(',');   // backends to measure
 const REPS = Number(flag('reps', '7'));                      // timed repetitions per measurement
 const SECTIONS = flag('sections', 'matmul,plumbing,step').split(','); // which tables to measure
-const OUT_DIR = flag('out', path.join(__dirname, 'results'));
-const SHAPES = {                                              // the issue's shapes (B, T, D, H)
-  S2: { B: 32, T: 250, D: 32, H: 100 },
-  S3: { B: 64, T: 100, D: 128, H: 256 },
-  S4: { B: 256, T: 50, D: 256, H: 512 },
-};
+const OUT_DIR = flag('out', DEFAULT_OUT);
+const SHAPES = { S2: BENCH_SHAPES.S2, S3: BENCH_SHAPES.S3, S4: BENCH_SHAPES.S4 }; // shapes.ts's S2–S4
 // -------------------------------------------------------------------------------------------------
 
-type Shape = { B: number; T: number; D: number; H: number };
 const lines: string[] = [];
 const say = (s: string): void => { console.log(s); lines.push(s); };
 
@@ -54,7 +53,7 @@ async function timeIt(fn: () => tf.Tensor | tf.Tensor[], reps = REPS, warm = 2):
 
 const gf = (flop: number, ms: number): string => (flop / ms / 1e6).toFixed(2);
 
-async function matmuls(backend: string, s: Shape, name: string): Promise<void> {
+async function matmuls(backend: string, s: ShapeSpec, name: string): Promise<void> {
   const { B, T, D, H } = s;
   const M = B * T;
   const big = 2 * M * D * H;
@@ -98,7 +97,7 @@ async function matmuls(backend: string, s: Shape, name: string): Promise<void> {
 }
 
 /** Time one pass of `steps` calls of per-step op, report ms per step. */
-async function perStep(backend: string, s: Shape, name: string): Promise<void> {
+async function perStep(s: ShapeSpec, name: string): Promise<void> {
   const { B, T, H } = s;
   const tbh = seededTensor([T, B, H], 8);    // [T, B, H] time-major
   const bth = seededTensor([B, T, H], 9);    // [B, T, H] batch-major
@@ -149,7 +148,7 @@ async function perStep(backend: string, s: Shape, name: string): Promise<void> {
 }
 
 /** One recurrent step done different ways (ms per step), incl. the σ-for-tanh identity that wasm can fuse. */
-async function stepVariants(backend: string, s: Shape, name: string): Promise<void> {
+async function stepVariants(s: ShapeSpec, name: string): Promise<void> {
   const { B, T, D, H } = s;
   const xTBD = seededTensor([T, B, D], 10);            // [T, B, D]
   const pTBH = seededTensor([T, B, H], 11);            // [T, B, H] projected input x·W + b
@@ -216,14 +215,14 @@ async function main(): Promise<void> {
     say(`\n### per-step tensor plumbing (µs per time step, median; last column: ms for all T)\n`);
     say('| shape | operation | µs/step | min–max | ms total |');
     say('|---|---|---:|---:|---:|');
-    for (const name of ['S2', 'S3'] as const) if (SECTIONS.includes('plumbing')) await perStep(backend, SHAPES[name], name);
+    for (const name of ['S2', 'S3'] as const) if (SECTIONS.includes('plumbing')) await perStep(SHAPES[name], name);
     say(`\n### one recurrent step, variants (µs per step, median of ${REPS} × 20 steps)\n`);
     say('| shape | variant | µs/step | min–max |');
     say('|---|---|---:|---:|');
     for (const name of ['S2', 'S3', 'S4'] as const) {
       if (!SECTIONS.includes('step')) break;
       if (backend === 'cpu' && name === 'S4') continue;
-      await stepVariants(backend, SHAPES[name], name);
+      await stepVariants(SHAPES[name], name);
     }
     fs.mkdirSync(OUT_DIR, { recursive: true });
     fs.writeFileSync(path.join(OUT_DIR, `micro-${backend}-${date}${SECTIONS.length < 3 ? '-' + SECTIONS.join('+') : ''}.md`), lines.join('\n') + '\n');

@@ -1,11 +1,9 @@
-/** Turns the benchmark reports into latest.md (tables + ratios) and SVG charts (vega-lite → vega). */
-import * as path from 'path';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
-import writeFileAtomic from 'write-file-atomic';
-import type { BackendReport, BenchOptions, MachineInfo, Result } from './run';
+/** Turns one cell's benchmark reports into latest.md: ratios, per-backend tables, kernels per step. */
+import { CELLS } from './cells';
+import { ALL_FAMILIES } from './impls';
+import type { BackendReport, MachineInfo, NotRun, ReportedOptions, Result } from './types';
 
-const IMPL_ORDER = ['ours/forward', 'naive/forward', 'tf.layers/forward', 'torch/forward', 'ours/train', 'autodiff/train', 'tf.layers/train', 'torch/train'];
+export const IMPL_ORDER = ['ours/forward', 'naive/forward', 'tf.layers/forward', 'torch/forward', 'ours/train', 'autodiff/train', 'tf.layers/train', 'torch/train'];
 
 const f1 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '—' : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 const mb = (b: number | undefined): string => (b === undefined ? '—' : (b / 2 ** 20).toFixed(1));
@@ -16,10 +14,12 @@ function byImplOrder(a: Result, b: Result): number {
 }
 
 /** The command line that reproduces this run. */
-export function commandOf(opts: Omit<BenchOptions, 'outDir' | 'quiet'>): string {
+export function commandOf(opts: ReportedOptions): string {
   const parts = ['npm run bench --'];
+  if (opts.cell !== 'simple') parts.push(`--cell ${opts.cell}`);
   if (opts.quick) parts.push('--quick');
   if (opts.backends) parts.push(`--backend ${opts.backends.join(',')}`);
+  if (ALL_FAMILIES.some((f) => !opts.families.includes(f))) parts.push(`--impls ${opts.families.join(',')}`);
   parts.push(`--shapes ${opts.shapes.map((s) => s.name).join(',')}`, `--reps ${opts.reps}`, `--budget ${opts.budgetS}`);
   return parts.join(' ');
 }
@@ -43,24 +43,21 @@ function kernelList(r: Result): string {
     .join(', ');
 }
 
-export function writeMarkdown(
-  reports: BackendReport[],
-  unavailable: { backend: string; reason: string }[],
-  machine: MachineInfo,
-  opts: BenchOptions,
-): string {
+export function writeMarkdown(reports: BackendReport[], notRun: NotRun[], machine: MachineInfo, opts: ReportedOptions): string {
   const L: string[] = [];
   const tfReports = reports.filter((r) => r.backend !== 'torch');
   const torch = reports.find((r) => r.backend === 'torch');
   const date = reports[0]?.date ?? new Date().toISOString().slice(0, 10);
-  L.push(`# tfjs-rnn benchmark, ${date}${opts.quick ? ' (quick)' : ''}`, '');
+  const G = CELLS[opts.cell].gates;
+  const N = G === 1 ? 'H' : `${G}H`; // the products' output width
+  L.push(`# tfjs-rnn benchmark: ${CELLS[opts.cell].title}, ${date}${opts.quick ? ' (quick)' : ''}`, '');
   L.push(`Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.totalMemGiB} GiB, ${machine.platform}; node ${machine.node}; tfjs ${machine.tfjs}.`);
   const loadEnd = reports[reports.length - 1]?.machine.loadAvgEnd;
   L.push(`Load average (1/5/15 min) at start ${machine.loadAvgStart.join(' / ')}${loadEnd ? `, at end ${loadEnd.join(' / ')}` : ''} (a shared machine: read medians and spreads, not single numbers).`);
   L.push(`Command: \`${commandOf(opts)}\`. Times are medians of the repetitions (min–max in the tables), outputs read back before the clock stops.`, '');
   L.push('Backends:', '');
   for (const r of reports) L.push(`- **${r.backend}**: ${r.backendInfo.summary}`);
-  for (const u of unavailable) L.push(`- ${u.backend}: not run — ${u.reason}`);
+  for (const u of notRun) L.push(`- ${u.what}: not run — ${u.reason}`);
   L.push('');
 
   L.push('## Ratios: ours against the others, same backend, same run', '');
@@ -97,7 +94,7 @@ export function writeMarkdown(
     L.push(`## ${rep.backend}`, '');
     if (rep.backend !== 'torch') {
       L.push('Plain matMul (no transpose flags) measured in this run — the roofline each result is compared with:', '');
-      L.push('| shape | [B·T,D]x[D,H] GFLOP/s | [B,H]x[H,H] GFLOP/s (ms per call) | roofline (the better), GFLOP/s |');
+      L.push(`| shape | [B·T,D]x[D,${N}] GFLOP/s | [B,H]x[H,${N}] GFLOP/s (ms per call) | roofline (the better), GFLOP/s |`);
       L.push('|---|---:|---:|---:|');
       for (const [s, c] of Object.entries(rep.matmul)) {
         L.push(`| ${s} | ${f1(c.projection.gflops)} | ${f1(c.recurrent.gflops)} (${c.recurrent.msPerCall.toFixed(3)}) | ${f1(c.gflops)} |`);
@@ -148,80 +145,4 @@ export function writeMarkdown(
   }
   L.push('');
   return L.join('\n');
-}
-
-async function toSVG(spec: vl.TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
-
-/** latest.svg: sequences/s by implementation, per shape and backend; ratios.svg: ours over tf.layers. */
-export async function writeChart(reports: BackendReport[], outDir: string, suffix: string): Promise<string[]> {
-  const rows = reports.flatMap((rep) =>
-    rep.results
-      .filter((r) => r.status === 'ok' && r.seqPerSec !== undefined)
-      .map((r) => ({ backend: rep.backend, shape: r.shape, impl: r.impl, family: r.family, kind: r.kind, seqPerSec: r.seqPerSec })),
-  );
-  const date = reports[0]?.date ?? '';
-  const seqSpec: vl.TopLevelSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: `tfjs-rnn SimpleRNN: sequences per second (higher is better), ${date}`,
-    data: { values: rows },
-    facet: { row: { field: 'backend', type: 'nominal' }, column: { field: 'shape', type: 'nominal' } },
-    spec: {
-      width: 160,
-      height: 120,
-      mark: 'bar',
-      encoding: {
-        x: { field: 'impl', type: 'nominal', sort: IMPL_ORDER, axis: { labelAngle: -45 }, title: null },
-        y: { field: 'seqPerSec', type: 'quantitative', scale: { type: 'log' }, title: 'seq/s (log)' },
-        color: { field: 'family', type: 'nominal' },
-        tooltip: [{ field: 'seqPerSec', type: 'quantitative' }],
-      },
-    },
-    resolve: { scale: { y: 'independent' } },
-  };
-  const ratioRows = reports
-    .filter((r) => r.backend !== 'torch')
-    .flatMap((rep) =>
-      Object.keys(rep.matmul).flatMap((s) =>
-        (['train', 'forward'] as const).flatMap((kind) => {
-          const v = speedup(rep, s, kind, 'tf.layers');
-          return v === undefined ? [] : [{ backend: rep.backend, shape: s, kind, speedup: v }];
-        }),
-      ),
-    );
-  const ratioSpec: vl.TopLevelSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: `ours vs tf.layers.simpleRNN: speed-up (tf.layers time / ours), ${date}`,
-    data: { values: ratioRows },
-    facet: { column: { field: 'backend', type: 'nominal' } },
-    spec: {
-      width: 200,
-      height: 160,
-      layer: [
-        {
-          mark: 'bar',
-          encoding: {
-            x: { field: 'shape', type: 'nominal', title: null },
-            xOffset: { field: 'kind', type: 'nominal' },
-            y: { field: 'speedup', type: 'quantitative', title: 'speed-up ×' },
-            color: { field: 'kind', type: 'nominal' },
-          },
-        },
-        { mark: { type: 'rule', strokeDash: [4, 3] }, encoding: { y: { datum: 1 } } },
-      ],
-    },
-  };
-  const files: string[] = [];
-  for (const [name, spec] of [[`latest${suffix}.svg`, seqSpec], [`ratios${suffix}.svg`, ratioSpec]] as const) {
-    const file = path.join(outDir, name);
-    writeFileAtomic.sync(file, await toSVG(spec));
-    files.push(file);
-  }
-  return files;
 }

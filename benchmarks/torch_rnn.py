@@ -1,8 +1,11 @@
-"""Outside reference for benchmarks/run.ts: torch.nn.RNN (tanh, bias, h0 = 0) forward and training
-step (forward + backward of sum(output)) on the same shapes, float32, batch_first.
+"""Outside reference for benchmarks/run.ts: torch.nn.RNN (tanh), nn.LSTM or nn.GRU (bias, zero
+initial states) forward and training step (forward + backward of sum(output)) on the same shapes,
+float32, batch_first. torch's GRU is the resetAfter=true form (r multiplies h·U_h + b_hn), the one
+Keras and cuDNN use; tf.layers.gru can only do resetAfter=false, so the GRU rows compare forms
+that differ in where r applies, not in their work.
 
-Usage: python3 benchmarks/torch_rnn.py '{"shapes": [{"name": "S1", "B": 1, "T": 100, "D": 32, "H": 64}],
-        "reps": 5, "warmup": 2, "budget_s": 60}'
+Usage: python3 benchmarks/torch_rnn.py '{"cell": "simple", "shapes": [{"name": "S1", "B": 1, "T": 100,
+        "D": 32, "H": 64}], "reps": 5, "warmup": 2, "budget_s": 60}'   (cell: simple | lstm | gru)
 Prints one JSON object on stdout: {"torch": version, "threads": n, "blas": "...", "results": [...]}.
 """
 import json
@@ -12,6 +15,12 @@ import sys
 import time
 
 import torch
+
+MODULES = {
+    'simple': lambda D, H: torch.nn.RNN(D, H, nonlinearity='tanh', bias=True, batch_first=True),
+    'lstm': lambda D, H: torch.nn.LSTM(D, H, bias=True, batch_first=True),
+    'gru': lambda D, H: torch.nn.GRU(D, H, bias=True, batch_first=True),
+}
 
 
 def blas_info():
@@ -55,7 +64,7 @@ def main():
     }
     for s in cfg['shapes']:
         B, T, D, H = s['B'], s['T'], s['D'], s['H']
-        rnn = torch.nn.RNN(D, H, nonlinearity='tanh', bias=True, batch_first=True)
+        rnn = MODULES[cfg.get('cell', 'simple')](D, H)
         x = torch.rand(B, T, D) * 2 - 1
 
         def forward():

@@ -7,8 +7,7 @@
  *   --timeout SEC    limit for loading tfjs-node-gpu and running its first op (default 180; on
  *                    Hopper GPUs the first op JIT-compiles PTX and can take much longer)
  */
-import { backendFlagFromArgv, BACKEND_FLAG_HELP } from '../src/cli_backend';
-import { collectFacts, diagnose, formatReport, realProbes } from '../src/doctor';
+import { BACKEND_FLAG_HELP, backendFlagFromArgv, collectFacts, diagnose, formatReport, realProbes } from '../src/platform';
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {

@@ -2,18 +2,18 @@
  * npm run train -- [flags]   (npm run train -- --help for the list)
  *
  * Thin: parse and check the flags (a bad one: message + usage, exit 2, nothing written), pick the
- * backend, train, print where the results are. Exit codes: 0 done, 2 bad flags, 3 the loss went
- * NaN/Inf, 130 / 143 stopped by SIGINT / SIGTERM after saving a checkpoint, 1 anything else.
+ * backend, train, print where the results are. Exit codes: 0 done, 2 bad flags or a run that cannot
+ * be resumed (nothing changed), 3 the loss went NaN/Inf, 130 / 143 stopped by SIGINT / SIGTERM
+ * after saving a checkpoint, 1 anything else.
  */
 import * as path from 'path';
-import { initBackend } from '../src/backend';
-import { assertNoWebGPUErrors } from '../src/webgpu';
+import { assertNoWebGPUErrors, initBackend } from '../src/platform';
 import { HELP, parseTrainArgs, USAGE, UsageError } from '../src/train/cli';
 import { makeProgress } from '../src/train/progress';
 import { prepareRun, Trainer } from '../src/train/trainer';
 
-function usageFail(message: string): never {
-  process.stderr.write(`error: ${message}\n${USAGE}\n`);
+function usageFail(message: string, showUsage = true): never {
+  process.stderr.write(`error: ${message}\n${showUsage ? `${USAGE}\n` : ''}`);
   process.exit(2);
 }
 
@@ -27,7 +27,7 @@ async function main(): Promise<number> {
     }
     setup = prepareRun(parsed);
   } catch (e) {
-    if (e instanceof UsageError) usageFail(e.message);
+    if (e instanceof UsageError) usageFail(e.message, e.showUsage);
     throw e;
   }
   let info;
@@ -53,7 +53,14 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const result = await trainer.run();
+  let result;
+  try {
+    result = await trainer.run();
+  } catch (e) {
+    // A checkpoint that does not fit the model is found once the model exists; nothing is written yet.
+    if (e instanceof UsageError) usageFail(e.message, e.showUsage);
+    throw e;
+  }
   if (info.backend === 'webgpu') await assertNoWebGPUErrors(); // a Dawn validation error is an error
   if (result.status === 'interrupted') {
     process.stderr.write(`${result.message}\n`);

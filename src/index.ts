@@ -5,6 +5,13 @@ export {
   simpleRNNSequence,
   simpleRNNLast,
 } from './cells/simple_rnn';
+export { LSTM } from './cells/lstm';
+export type { LSTMConfig, LSTMOptions, LSTMUpstream, LSTMGrads, LSTMOutput } from './cells/lstm';
+export { GRU } from './cells/gru';
+export type { GRUConfig, GRUOptions, GRUUpstream, GRUGrads, GRUOutput } from './cells/gru';
+export { RNNTape } from './cells/tape';
+export type { RecurrentActivation } from './cells/activations';
+export type { DifferentiableOptions } from './cells/differentiable';
 export type {
   Activation,
   SimpleRNNConfig,
@@ -15,16 +22,43 @@ export type {
   BackwardOptions,
 } from './cells/simple_rnn';
 export { initKernel, initRecurrentKernel, initBias } from './init';
-export { referenceForward, referenceBackward, referenceLoss, finiteDifferenceGrad } from './cells/reference';
+export {
+  referenceForward,
+  referenceBackward,
+  referenceLoss,
+  finiteDifferenceGrad,
+  simpleRNNReferenceForward,
+  simpleRNNReferenceBackward,
+  simpleRNNReferenceLoss,
+} from './reference/simple_rnn';
 export type {
   ReferenceActivation,
+  ReferenceRecurrentActivation,
   ReferenceShape,
   ReferenceWeights,
   ReferenceForwardResult,
   ReferenceUpstream,
   ReferenceGradients,
-} from './cells/reference';
-export { textbookToKeras, kerasToTextbook, pytorchToKeras, kerasToPytorch } from './layouts';
+} from './reference/simple_rnn';
+export { lstmReferenceForward, lstmReferenceBackward, lstmReferenceLoss } from './reference/lstm';
+export type {
+  LSTMReferenceWeights,
+  LSTMReferenceOptions,
+  LSTMReferenceForwardResult,
+  LSTMReferenceUpstream,
+  LSTMReferenceGradients,
+} from './reference/lstm';
+export { gruReferenceForward, gruReferenceBackward, gruReferenceLoss } from './reference/gru';
+export type {
+  GRUReferenceWeights,
+  GRUReferenceOptions,
+  GRUReferenceForwardResult,
+  GRUReferenceUpstream,
+  GRUReferenceGradients,
+} from './reference/gru';
+export { autodiffSimpleRNN, autodiffLSTM, autodiffGRU } from './reference/autodiff';
+export type { AutodiffGatedOptions } from './reference/autodiff';
+export { textbookToKeras, kerasToTextbook, pytorchToKeras, kerasToPytorch } from './layouts/simple_rnn';
 export type {
   WeightInput,
   KerasWeights,
@@ -33,9 +67,32 @@ export type {
   TextbookWeightsInput,
   PytorchWeights,
   PytorchWeightsInput,
-} from './layouts';
-export { initBackend, parseBackendName, MissingKernelError, withKernelCheck, missingKernels } from './backend';
-export type { BackendInfo, BackendName, BackendRequest, BackendAttempt } from './backend';
-export { backendFlagFromArgv, initBackendFromArgv } from './cli_backend';
-export { probeWebGPU, registerWebGPUBackend, assertNoWebGPUErrors } from './webgpu';
-export type { WebGPUProbe, WebGPUInfo } from './webgpu';
+} from './layouts/simple_rnn';
+export { lstmPytorchToKeras, lstmKerasToPytorch } from './layouts/lstm';
+export type { LSTMKerasWeights, LSTMKerasWeightsInput, LSTMPytorchWeights, LSTMPytorchWeightsInput } from './layouts/lstm';
+export { gruPytorchToKeras, gruKerasToPytorch } from './layouts/gru';
+export type {
+  GRUKerasWeights,
+  GRUKerasWeightsInput,
+  GRUPytorchWeights,
+  GRUPytorchWeightsInput,
+  GRUKerasToPytorchOptions,
+} from './layouts/gru';
+export {
+  initBackend,
+  parseBackendName,
+  MissingKernelError,
+  withKernelCheck,
+  missingKernels,
+  backendFlagFromArgv,
+  initBackendFromArgv,
+  probeWebGPU,
+  registerWebGPUBackend,
+  assertNoWebGPUErrors,
+} from './platform';
+export type { BackendInfo, BackendName, BackendRequest, BackendAttempt, WebGPUProbe, WebGPUInfo } from './platform';
+export * as layers from './layers';
+export { loadLayersModel } from './layers';
+export { SafeDir, RefusedFileError } from './io/safe_dir';
+export type { ReadLimits } from './io/safe_dir';
+export { readModelArtifacts } from './io/tfjs_artifacts';

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SimpleRNN } from '../src';
-import { forceArrangement, ArrangementName } from '../src/cells/simple_rnn_loops';
+import { forceArrangement, ArrangementName } from '../src/scan/arrangements';
 import { autodiffForward } from './autodiff_rnn';
 import { backendsUnderTest, useBackend, seededTensor, tensorRelErr } from './helpers';
 

@@ -1,8 +1,8 @@
 /**
  * Naming a backend: the --backend flag, TFJS_RNN_BACKEND, and the error for an unknown name.
  */
-import { parseBackendName, resolveBackendRequest } from '../src/backend';
-import { backendFlagFromArgv, initBackendFromArgv, withoutBackendFlag } from '../src/cli_backend';
+import { backendFlagFromArgv, initBackendFromArgv, withoutBackendFlag } from '../src/platform/backend/cli';
+import { parseBackendName, resolveBackendRequest } from '../src/platform/backend/names';
 
 describe('backend names', () => {
   it('accepts every backend name and auto, in any case', () => {

@@ -3,9 +3,11 @@
  * backend asked for by name, and the real cpu and wasm backends.
  */
 import * as tf from '@tensorflow/tfjs';
-import * as fs from 'fs';
-import * as path from 'path';
-import { AUTO_ORDER, CandidateId, CandidateLoader, initBackend, LoadOutcome } from '../src/backend';
+import { AUTO_ORDER } from '../src/platform/backend/names';
+import { initBackend, summarizeBackend } from '../src/platform/backend/select';
+import type { CandidateId, CandidateLoader, LoadOutcome } from '../src/platform/backend/types';
+import { packageInfo } from '../src/platform/system';
+import { expectNoLeak } from './helpers';
 
 /** Fake loaders: the listed candidates succeed, the others fail with a reason naming them. */
 function fakeLoaders(working: CandidateId[], calls: string[]): Record<CandidateId, CandidateLoader> {
@@ -63,6 +65,20 @@ describe('auto-selection order', () => {
   });
 });
 
+describe('the summary', () => {
+  it('gives every skipped candidate\'s reason in full, however long', () => {
+    const reason = 'only a software adapter (Mesa 25.0.7-2~bpo12+1), used only when asked for by name (--backend webgpu)';
+    const summary = summarizeBackend({
+      backend: 'wasm', package: 'pkg-wasm', version: '9.9.9', details: { simd: true, threads: false }, requested: 'auto',
+      attempts: [
+        { candidate: 'webgpu', backend: 'webgpu', package: 'pkg-webgpu', ok: false, reason: `${reason}\nsecond line` },
+        { candidate: 'wasm', backend: 'wasm', package: 'pkg-wasm', ok: true },
+      ],
+    });
+    expect(summary).toBe(`backend wasm (pkg-wasm 9.9.9; SIMD on, threads off) [auto; skipped webgpu: ${reason}]`);
+  });
+});
+
 describe('a backend asked for by name', () => {
   it('throws with the reason and the fix, and does not fall back', async () => {
     const calls: string[] = [];
@@ -83,8 +99,7 @@ describe('a backend asked for by name', () => {
   });
 
   it('real tensorflow: runs and reports CUDA, or fails naming the packages and the install fix', async () => {
-    const installed = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].some((p) =>
-      (require.resolve.paths(p) ?? []).some((dir) => fs.existsSync(path.join(dir, p, 'package.json'))));
+    const installed = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].some((p) => packageInfo(p) !== undefined);
     const result = await initBackend('tensorflow').then((info) => info, (e: Error) => e);
     if (result instanceof Error) {
       expect(result.message).toContain("backend 'tensorflow' was requested but cannot run here");
@@ -121,10 +136,10 @@ describe('real backends', () => {
     // tfjs-backend-wasm 4.22 turns threads off under Node; the info must say so and why.
     expect(info.details.threads).toBe(false);
     expect(String(info.details.threadsNote)).toContain('tfjs#3830');
-    const before = tf.memory().numTensors;
-    const y = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5, 6], [7, 8]])));
-    expect(Array.from(await y.data())).toEqual([19, 22, 43, 50]);
-    y.dispose();
-    expect(tf.memory().numTensors).toBe(before);
+    await expectNoLeak(async () => {
+      const y = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5, 6], [7, 8]])));
+      expect(Array.from(await y.data())).toEqual([19, 22, 43, 50]);
+      y.dispose();
+    });
   });
 });

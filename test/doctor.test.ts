@@ -2,20 +2,13 @@
  * `npm run doctor`'s logic on injected facts: the GPU cases CI cannot see (CUDA works, CUDA
  * libraries missing, no driver, addon never downloaded), the WebGPU cases, and the exit code.
  */
-import {
-  BackendCheckFact,
-  ChildLoadResult,
-  collectFacts,
-  diagnose,
-  DoctorProbes,
-  DoctorReport,
-  findLibrary,
-  Finding,
-  formatReport,
-  parseNvidiaSmi,
-  parseTfLog,
-} from '../src/doctor';
-import type { WebGPUProbe } from '../src/webgpu';
+import { diagnose } from '../src/platform/doctor/diagnose';
+import { collectFacts } from '../src/platform/doctor/facts';
+import { formatReport } from '../src/platform/doctor/format';
+import { parseNvidiaSmi, parseTfLog } from '../src/platform/doctor/parse';
+import type { BackendCheckFact, ChildLoadResult, DoctorProbes, DoctorReport, Finding } from '../src/platform/doctor/types';
+import { findLibrary } from '../src/platform/system';
+import type { WebGPUProbe } from '../src/platform/webgpu/types';
 
 const LDCONFIG_CUDA11 = [
   '9 libs found in cache `/etc/ld.so.cache\'',
@@ -62,6 +55,7 @@ interface Scenario {
   ldconfig?: string;
   smi?: { found: boolean; stdout?: string; error?: string };
   webgpu?: WebGPUProbe;
+  gpuDeviceNodes?: string[];
   env?: NodeJS.ProcessEnv;
 }
 
@@ -89,6 +83,7 @@ function fakeProbes(s: Scenario): DoctorProbes {
     listDir: () => [],
     nvidiaSmi: () => s.smi ?? { found: false },
     probeWebGPU: async () => s.webgpu ?? NO_ADAPTER,
+    gpuDeviceNodes: () => s.gpuDeviceNodes ?? [],
     checkBackend: async (name): Promise<BackendCheckFact> => ({ backend: name, ok: true, summary: `backend ${name}` }),
     env: s.env ?? {},
   };
@@ -225,6 +220,15 @@ describe('doctor: WebGPU', () => {
     const r = await doctor({ webgpu: hw }, { requireGpu: true });
     expect(r.auto.choice).toBe('webgpu');
     expect(r.exitCode).toBe(0);
+  });
+
+  it('says which GPU device nodes exist, or that without one auto-selection never loads Dawn', async () => {
+    const none = section(await doctor({}), 'GPU: WebGPU');
+    if (process.platform === 'linux') {
+      expect(finding(none, 'no GPU device node').detail).toBe('so auto-selection skips webgpu without loading Dawn');
+    }
+    const nodes = section(await doctor({ gpuDeviceNodes: ['/dev/dri/renderD128', '/dev/nvidia0'] }), 'GPU: WebGPU');
+    expect(finding(nodes, 'GPU device nodes: /dev/dri/renderD128, /dev/nvidia0').level).toBe('info');
   });
 
   it('no adapter: the backports fix, and --backend webgpu exits 1', async () => {

@@ -65,7 +65,7 @@ test.each([
   [{ inputDim: 10, units: 0 }, 'expected units to be a positive integer, got 0'],
   [{ inputDim: -1, units: 3 }, 'expected inputDim to be a positive integer, got -1'],
   [{ inputDim: Number.NaN, units: 3 }, 'expected inputDim to be a positive integer, got NaN'],
-  [{ inputDim: 10, units: 3, activation: 'sigmoid' }, 'expected activation to be one of tanh, relu, linear, got sigmoid'],
+  [{ inputDim: 10, units: 3, activation: 'sigmoid' }, "expected activation to be one of tanh, relu, linear, got 'sigmoid'"],
 ])('bad config %j', (config, message) => {
   const before = tf.memory().numTensors;
   expect(() => new SimpleRNN(config as never)).toThrow(message);

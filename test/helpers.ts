@@ -3,7 +3,7 @@
  * core proofs run on.
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/backend';
+import { initBackend } from '../src/platform';
 
 /**
  * Norm-wise relative error max|a - b| / max(max|b|, tiny): the measure every proof reports.

@@ -1,6 +1,6 @@
 /** Seeded, Keras-like initializers: glorotUniform kernel, orthogonal recurrent kernel, zero bias. */
 import * as tf from '@tensorflow/tfjs';
-import { SimpleRNN } from '../src';
+import { GRU, LSTM, SimpleRNN, initRecurrentKernel } from '../src';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -48,4 +48,41 @@ test('useBias: false has no bias variable and counts D·H + H·H parameters', ()
   expect(cell.countParams()).toBe(39);
   expect(cell.trainableWeights.length).toBe(2);
   cell.dispose();
+});
+
+test.each([
+  [5, 5],
+  [4, 16], // an LSTM's [H, 4H]
+  [6, 18], // a GRU's [H, 3H]
+  [16, 4],
+])('the recurrent kernel [%i, %i] is tfjs\'s orthogonal initializer (same seed) to float32 round-off, without its warning', (H, cols) => {
+  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  const ours = initRecurrentKernel(H, 3, cols);
+  expect(warn).not.toHaveBeenCalled();
+  warn.mockRestore();
+  // Our subSeeds(3)[1] = 3·2 + 2.
+  const theirs = tf.initializers.orthogonal({ seed: 8, gain: 1 }).apply([H, cols]) as tf.Tensor2D;
+  const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(ours, theirs))).dataSync()[0]);
+  expect(diff).toBeLessThan(1e-5);
+  // Rows (H ≤ cols) or columns (H > cols) orthonormal.
+  const gram = tf.tidy(() => (H <= cols ? tf.matMul(ours, ours, false, true) : tf.matMul(ours, ours, true, false)));
+  const eyeErr = tf.tidy(() => tf.max(tf.abs(tf.sub(gram, tf.eye(Math.min(H, cols))))).dataSync()[0]);
+  expect(eyeErr).toBeLessThan(1e-6);
+  tf.dispose([ours, theirs, gram]);
+});
+
+test('gated cells: Keras shapes and parameter counts (LSTM 168, GRU 135 / 126 at units 3, inputDim 10), unit forget bias', () => {
+  const lstm = new LSTM({ inputDim: 10, units: 3, seed: 1 });
+  expect([lstm.kernel.shape, lstm.recurrentKernel.shape, lstm.bias!.shape]).toEqual([[10, 12], [3, 12], [12]]);
+  expect(lstm.countParams()).toBe(168);
+  expect(Array.from(lstm.bias!.dataSync())).toEqual([0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0]);
+  const noForget = new LSTM({ inputDim: 10, units: 3, unitForgetBias: false });
+  expect(Array.from(noForget.bias!.dataSync())).toEqual(new Array(12).fill(0));
+  const gru = new GRU({ inputDim: 10, units: 3, seed: 1 });
+  expect([gru.kernel.shape, gru.recurrentKernel.shape, gru.bias!.shape]).toEqual([[10, 9], [3, 9], [2, 9]]);
+  expect(gru.countParams()).toBe(135);
+  const gruBefore = new GRU({ inputDim: 10, units: 3, resetAfter: false });
+  expect(gruBefore.bias!.shape).toEqual([9]);
+  expect(gruBefore.countParams()).toBe(126);
+  [lstm, noForget, gru, gruBefore].forEach((c) => c.dispose());
 });

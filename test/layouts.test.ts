@@ -1,10 +1,10 @@
 /**
- * Layout converters (src/layouts.ts): textbook and PyTorch nn.RNN to and from Keras. Round trips are
+ * Layout converters (src/layouts/simple_rnn.ts): textbook and PyTorch nn.RNN to and from Keras. Round trips are
  * exact, the element mapping is the documented one, wrong shapes give named errors, nothing leaks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { referenceForward } from '../src/cells/reference';
-import { kerasToPytorch, kerasToTextbook, pytorchToKeras, textbookToKeras } from '../src/layouts';
+import { referenceForward } from '../src/reference/simple_rnn';
+import { kerasToPytorch, kerasToTextbook, pytorchToKeras, textbookToKeras } from '../src/layouts/simple_rnn';
 import { expectNoLeak, seededArray, seededTensor } from './helpers';
 
 const D = 3;
@@ -232,6 +232,26 @@ describe('wrong shapes give errors naming expected and given, and leak nothing',
       'expected bias [H] = [3], got [10]',
     ],
     ['a zero-sized dimension', () => kerasToTextbook({ kernel: tf.zeros([0, 3]), recurrentKernel: tf.zeros([3, 3]) }), 'expected kernel [D, H], got [0, 3]'],
+    [
+      'a ragged nested array (tf.tensor would fill it with NaN)',
+      () => textbookToKeras({ W: [[1, 2, 3], [1]], U: [[1, 0], [0, 1]] }),
+      'expected W[1] an array of 3 entries (W must be rectangular; its first entries give the shape [2, 3]), got an array of 1 entry',
+    ],
+    [
+      'a string entry',
+      () => textbookToKeras({ W: [[1, 2, 3], [4, 5, 6]], U: [[1, 0], [0, '1' as unknown as number]] }),
+      "expected U[1][1] a number, got a string ('1')",
+    ],
+    [
+      'an array where a number belongs',
+      () => pytorchToKeras({ weight_ih_l0: [[1], [2]], weight_hh_l0: [[1, 0], [0, 1]], bias_ih_l0: [1, [2] as unknown as number] }),
+      'expected bias_ih_l0[1] a number, got an array of 1 entry',
+    ],
+    [
+      'a number where a row belongs',
+      () => kerasToPytorch({ kernel: [[1, 2], 3 as unknown as number[]], recurrentKernel: [[1, 0], [0, 1]] }),
+      'expected kernel[1] an array of 2 entries (kernel must be rectangular; its first entries give the shape [2, 2]), got a number',
+    ],
     [
       'an int32 weight',
       () => textbookToKeras({ W: tf.zeros([4, 3], 'int32'), U: tf.zeros([4, 4]) }),

@@ -1,5 +1,5 @@
 /**
- * The float64 reference (src/cells/reference.ts): its hand-written BPTT agrees with central finite
+ * The float64 reference (src/reference/simple_rnn.ts): its hand-written BPTT agrees with central finite
  * differences for every gradient, and its forward pass reproduces seed 004's golden final state.
  */
 import {
@@ -11,7 +11,10 @@ import {
   ReferenceShape,
   ReferenceUpstream,
   ReferenceWeights,
-} from '../src/cells/reference';
+  simpleRNNReferenceBackward,
+  simpleRNNReferenceForward,
+  simpleRNNReferenceLoss,
+} from '../src/reference/simple_rnn';
 import { relErr, seededArray } from './helpers';
 
 // Float64 with eps 1e-6: round-off in the differences is ~1e-10 absolute; the worst case seen (2.8e-8)
@@ -120,6 +123,12 @@ test('no bias: bias gradient is null, the other gradients agree with central dif
     const numeric = finiteDifferenceGrad(lossOf(problem, param, 'tanh'), valueOf(problem, param));
     expect(relErr(g[param], numeric)).toBeLessThan(TOLERANCE);
   }
+});
+
+test('the per-cell names are the same functions', () => {
+  expect(simpleRNNReferenceForward).toBe(referenceForward);
+  expect(simpleRNNReferenceBackward).toBe(referenceBackward);
+  expect(simpleRNNReferenceLoss).toBe(referenceLoss);
 });
 
 test('h0 = null is the zero initial state', () => {

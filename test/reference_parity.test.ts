@@ -1,12 +1,12 @@
 /**
  * Proof 3, second half: the tfjs cell (float32, forward and manual BPTT) agrees with the
- * independent float64 reference (src/cells/reference.ts, itself checked by finite differences in
+ * independent float64 reference (src/reference/simple_rnn.ts, itself checked by finite differences in
  * reference.test.ts) within float32 tolerance: norm-wise relative error ≤ 1e-5 for the sequence,
  * the last state and every gradient; on every backend under test.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Activation, SimpleRNN } from '../src';
-import { referenceBackward, referenceForward } from '../src/cells/reference';
+import { referenceBackward, referenceForward } from '../src/reference/simple_rnn';
 import { backendsUnderTest, relErr, seededArray, useBackend } from './helpers';
 
 const TOLERANCE = 1e-5;

@@ -5,8 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SimpleRNN } from '../src';
-import { referenceForward } from '../src/cells/reference';
-import { textbookToKeras } from '../src/layouts';
+import { referenceForward } from '../src/reference/simple_rnn';
+import { textbookToKeras } from '../src/layouts/simple_rnn';
 import { backendsUnderTest, expectNoLeak, relErr, seededArray, useBackend } from './helpers';
 
 // Seeds 000/001 use timesteps 100, input_features 32, output_features 64 and np.random.random

@@ -3,7 +3,7 @@
  * (tfjs's webgpu backend would otherwise only print it).
  */
 import * as tf from '@tensorflow/tfjs';
-import { assertNoWebGPUErrors } from '../src/webgpu';
+import { assertNoWebGPUErrors } from '../src/platform/webgpu/errors';
 
 afterAll(async () => {
   if (tf.getBackend() === 'webgpu') await assertNoWebGPUErrors();

@@ -1,16 +1,18 @@
 /**
  * The exported model (model.json + weights.bin in the tfjs-layers format) loads with
  * tf.loadLayersModel into tf.layers.embedding / simpleRNN / dense and predicts what our model
- * predicts (relErr ≤ 1e-5), for the three model shapes.
+ * predicts (relErr ≤ 1e-5), for the three model shapes. Loading treats model.json as untrusted:
+ * weight paths outside the model's directory, links and wrong sizes are refused, and nothing
+ * outside the directory is opened.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/backend';
+import { initBackend } from '../src/platform';
 import { exportLayersModel, loadExportedModel } from '../src/train/export';
 import { ModelSpec, RnnModel } from '../src/train/model';
 import { relErr, seededArray } from './helpers';
-import { tempDir } from './train_helpers';
+import { recordOpens, tempDir } from './train_helpers';
 
 const B = 4;
 const T = 7;
@@ -66,4 +68,66 @@ describe('export to tfjs-layers', () => {
       expect(tf.memory().numTensors).toBe(before);
     });
   });
+});
+
+describe('loading refuses what a model.json may not reference', () => {
+  const root = tempDir('export-refuse');
+  const outside = path.join(root, 'secret.bin');
+  const dir = path.join(root, 'model');
+  let before: Record<string, Buffer>;
+  beforeAll(async () => {
+    await initBackend('cpu');
+    const model = new RnnModel(cases[1].spec);
+    await exportLayersModel(model, dir);
+    model.dispose();
+    fs.copyFileSync(path.join(dir, 'weights.bin'), outside); // same bytes: only the path is wrong
+    before = { 'model.json': fs.readFileSync(path.join(dir, 'model.json')), 'weights.bin': fs.readFileSync(path.join(dir, 'weights.bin')) };
+  });
+  afterEach(() => {
+    for (const n of ['model.json', 'weights.bin']) fs.rmSync(path.join(dir, n), { force: true });
+    for (const [n, b] of Object.entries(before)) fs.writeFileSync(path.join(dir, n), b);
+  });
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  const editJSON = (edit: (j: { weightsManifest: Array<{ paths: string[]; weights: Array<{ shape: number[] }> }> }) => void): void => {
+    const f = path.join(dir, 'model.json');
+    const j = JSON.parse(fs.readFileSync(f, 'utf8'));
+    edit(j);
+    fs.writeFileSync(f, JSON.stringify(j));
+  };
+  const link = (name: string, target: string): void => {
+    fs.rmSync(path.join(dir, name));
+    fs.symlinkSync(target, path.join(dir, name));
+  };
+
+  const refusals: Array<[string, () => void, RegExp]> = [
+    ['S4: a weights path ../secret.bin', () => editJSON((j) => void (j.weightsManifest[0].paths = ['../secret.bin'])), /leaves the directory through '\.\.'/],
+    ['S4: an absolute weights path', () => editJSON((j) => void (j.weightsManifest[0].paths = [outside])), /\(absolute\)/],
+    ['S4: weights.bin a link to a file outside', () => link('weights.bin', outside), /weights\.bin: expected a regular file, got a symbolic link/],
+    ['S4: weights.bin a link to /dev/zero', () => link('weights.bin', '/dev/zero'), /weights\.bin: expected a regular file, got a symbolic link/],
+    ['model.json a link', () => {
+      fs.copyFileSync(path.join(dir, 'model.json'), path.join(root, 'model.json'));
+      link('model.json', path.join(root, 'model.json'));
+    }, /model\.json: expected a regular file, got a symbolic link/],
+    ['weights.bin shorter than its specs', () => fs.truncateSync(path.join(dir, 'weights.bin'), 12), /expected weights\.bin to hold \d+ bytes \(as weightsManifest\[0\]\.weights declares\), got 12/],
+    ['a weight shape [1e9, 1e9]', () => editJSON((j) => void (j.weightsManifest[0].weights[0].shape = [1e9, 1e9])), /to hold 4000000000\d+ bytes/],
+    ['a weights entry without paths', () => editJSON((j) => void delete (j.weightsManifest[0] as { paths?: string[] }).paths), /expected weightsManifest\[0\]\.paths to be an array, got nothing/],
+  ];
+  for (const [what, damage, message] of refusals) {
+    it(what, async () => {
+      damage();
+      const tensors = tf.memory().numTensors;
+      const opens = recordOpens();
+      let caught: unknown = null;
+      try {
+        (await loadExportedModel(dir)).dispose();
+      } catch (e) {
+        caught = e;
+      } finally {
+        expect(opens.stop().filter((p) => !p.startsWith(dir + path.sep))).toEqual([]);
+      }
+      expect((caught as Error | null)?.message).toMatch(message);
+      expect(tf.memory().numTensors).toBe(tensors);
+    });
+  }
 });

@@ -3,11 +3,15 @@
  * read metrics.jsonl, make temporary run directories.
  */
 import { spawn, ChildProcess } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
+// The module object itself (not an import wrapper), so spies on it see every caller's use.
+import nodeFs = require('fs');
 import * as os from 'os';
 import * as path from 'path';
-import type { BackendInfo } from '../src/backend';
-import { initBackend } from '../src/backend';
+import type { BackendInfo } from '../src/platform';
+import type { CheckpointContents } from '../src/train/checkpoint';
+import { initBackend } from '../src/platform';
 import { parseTrainArgs } from '../src/train/cli';
 import { LineProgress } from '../src/train/progress';
 import { prepareRun, Trainer, MetricsLine, TrainResult } from '../src/train/trainer';
@@ -75,4 +79,88 @@ export function waitForOutput(run: ReturnType<typeof spawnTrain>, re: RegExp): P
     run.done.then(() => (re.test(run.stdout()) ? resolve() : reject(new Error(`process exited before printing ${re}`))));
     check();
   });
+}
+
+/** Every entry under dir (links not followed): kind and content hash, to prove nothing changed. */
+export function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (rel: string): void => {
+    for (const name of fs.readdirSync(path.join(dir, rel)).sort()) {
+      const r = path.join(rel, name);
+      const full = path.join(dir, r);
+      const st = fs.lstatSync(full);
+      if (st.isSymbolicLink()) out[r] = `link → ${fs.readlinkSync(full)}`;
+      else if (st.isDirectory()) {
+        out[r] = 'dir';
+        walk(r);
+      } else if (st.isFile()) out[r] = `file ${createHash('sha256').update(fs.readFileSync(full)).digest('hex')}`;
+      else out[r] = 'special';
+    }
+  };
+  walk('');
+  return out;
+}
+
+/**
+ * Rewrites a checkpoint's manifest with edit() and, where the format has one, its checksum too:
+ * what someone crafting a checkpoint would do, so the other checks are the ones tested.
+ */
+export function craftManifest(ckptDir: string, edit: (m: ManifestDoc) => void): void {
+  const file = path.join(ckptDir, 'manifest.json');
+  const m = JSON.parse(fs.readFileSync(file, 'utf8')) as ManifestDoc;
+  edit(m);
+  const text = JSON.stringify(m, null, 1);
+  fs.writeFileSync(file, text);
+  const sum = path.join(ckptDir, 'manifest.sha256');
+  if (fs.existsSync(sum)) fs.writeFileSync(sum, `${createHash('sha256').update(text).digest('hex')}  manifest.json\n`);
+}
+
+export interface ManifestDoc {
+  format: string;
+  version: number;
+  step: unknown;
+  meta: Record<string, unknown>;
+  files: Record<string, { group: string; bytes: number; sha256: string; arrays: Array<{ name: string; shape: unknown; dtype: string; offset: number; length: number }> }>;
+}
+
+export function sha256Of(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** A small checkpoint's contents (two groups, float32 and int32), distinct per step. */
+export function tinyCheckpoint(step: number): CheckpointContents {
+  return {
+    step,
+    meta: { data: { position: step } },
+    groups: {
+      model: [{ name: 'w', shape: [2, 3], dtype: 'float32', data: Float32Array.from([1, 2, 3, 4, 5, step]) }],
+      optimizer: [{ name: 'iter', shape: [], dtype: 'int32', data: Int32Array.from([step]) }],
+    },
+  };
+}
+
+/**
+ * Records every path this process opens or reads through fs while it is on (files under `ignore`,
+ * such as modules jest loads late, are left out); stop() ends the recording and returns the paths.
+ */
+export function recordOpens(ignore: string[] = [path.join(REPO, 'node_modules')]): { stop: () => string[] } {
+  const seen: string[] = [];
+  const note = (p: unknown): void => {
+    if (typeof p !== 'string' && !(p instanceof URL) && !Buffer.isBuffer(p)) return;
+    const abs = path.resolve(p.toString());
+    if (!ignore.some((d) => abs.startsWith(d))) seen.push(abs);
+  };
+  const spies = (['openSync', 'readFileSync', 'createReadStream'] as const).map((name) => {
+    const original = nodeFs[name] as (...a: unknown[]) => unknown;
+    return jest.spyOn(nodeFs, name).mockImplementation(((...args: unknown[]) => {
+      note(args[0]);
+      return original.apply(nodeFs, args);
+    }) as never);
+  });
+  return {
+    stop: () => {
+      spies.forEach((s) => s.mockRestore());
+      return seen;
+    },
+  };
 }

@@ -5,7 +5,7 @@
  * where tfjs's gather gradient exists; then the same model trains on wasm, which lacks it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/backend';
+import { initBackend } from '../src/platform';
 import { RnnModel, ModelSpec } from '../src/train/model';
 import { autodiffForward } from './autodiff_rnn';
 import { expectNoLeak, relErr, seededArray } from './helpers';

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/backend';
+import { initBackend } from '../src/platform';
 import { parseTrainArgs } from '../src/train/cli';
 import type { Progress } from '../src/train/progress';
 import { prepareRun, Trainer } from '../src/train/trainer';

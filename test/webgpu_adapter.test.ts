@@ -1,13 +1,17 @@
 /**
  * Which adapter may run: a hardware GPU is auto-selectable, a software one (Mesa lavapipe,
  * llvmpipe through OpenGL ES, SwiftShader) only when asked for by name. probeWebGPU touches
- * nothing, and without a Vulkan driver it says why and falls back to Dawn's OpenGL ES backend.
+ * nothing, agrees with the child-process probe, and without a Vulkan driver it says why and falls
+ * back to Dawn's OpenGL ES backend.
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { isHardwareAdapter, probeWebGPU, registerWebGPUBackend, WebGPUProbe } from '../src/webgpu';
-import { openWebGPUGate, WebGPUGate } from './webgpu_gate';
+import { hardwareAdapterPossible, isHardwareAdapter } from '../src/platform/webgpu/environment';
+import { probeWebGPU } from '../src/platform/webgpu/probe';
+import { registerWebGPUBackend } from '../src/platform/webgpu/register';
+import type { WebGPUProbe } from '../src/platform/webgpu/types';
+import { webgpuGate } from './webgpu_gate';
 
 // Adapter infos: the first two as Dawn reported them here; the others illustrate Dawn's fields
 // (vendor and architecture names from its GPU tables, description from the driver).
@@ -27,16 +31,25 @@ test.each([
   expect(isHardwareAdapter(info)).toBe(hardware);
 });
 
-let gate: WebGPUGate;
+test('without a GPU device node Linux can have no hardware adapter, and Dawn is not asked', () => {
+  expect(hardwareAdapterPossible('linux', () => [])).toEqual({
+    possible: false,
+    reason: expect.stringMatching(/^no GPU device node .*used only when asked for by name \(--backend webgpu\)$/),
+  });
+  expect(hardwareAdapterPossible('linux', () => ['/dev/dri/renderD128'])).toEqual({ possible: true });
+  expect(hardwareAdapterPossible('darwin', () => [])).toEqual({ possible: true });
+});
+
+// Declared before the gate, so it runs before the gate registers webgpu.
 let probe: WebGPUProbe;
 beforeAll(async () => {
   probe = await probeWebGPU();
   expect(tf.findBackendFactory('webgpu')).toBeNull(); // the probe registered nothing
   expect((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu).toBeUndefined();
-  gate = await openWebGPUGate();
 });
+const gate = webgpuGate(__filename);
 
-test('the probe is consistent: an adapter with its limits, or a reason', () => {
+test('the probe is consistent: an adapter with its limits, or a reason; and the child process agrees', () => {
   if (probe.available) {
     expect(probe.adapter).toBeDefined();
     expect(probe.limits!.maxStorageBuffersPerShaderStage).toBeGreaterThanOrEqual(8);
@@ -44,17 +57,17 @@ test('the probe is consistent: an adapter with its limits, or a reason', () => {
   } else {
     expect(probe.reason).toMatch(/\S{10}/);
   }
+  expect(gate.probe.available).toBe(probe.available);
+  expect(gate.probe.adapter).toEqual(probe.adapter);
 });
 
-test('a software adapter is refused unless allowSoftware is set', async () => {
-  if (!gate.info) return; // openWebGPUGate asserted the reason
-  if (!gate.info.adapter.isSoftware) return; // a real GPU: nothing to refuse
+gate.gpuTest('a software adapter is refused unless allowSoftware is set', async () => {
+  if (!gate.info!.adapter.isSoftware) return; // a real GPU: nothing to refuse
   await expect(registerWebGPUBackend()).rejects.toThrow(/only adapter is software .*asked for by name/);
   expect(tf.getBackend()).toBe('webgpu'); // the refusal left the registered backend alone
 });
 
-test('registering again with the same options keeps the device and the tensors on it', async () => {
-  if (!gate.info) return;
+gate.gpuTest('registering again with the same options keeps the device and the tensors on it', async () => {
   const x = tf.tensor1d([1, 2, 3]);
   const y = tf.add(x, 1); // [3], on the GPU
   await expect(registerWebGPUBackend({ allowSoftware: true })).resolves.toBe(gate.info);
@@ -64,7 +77,7 @@ test('registering again with the same options keeps the device and the tensors o
 
 test('without a Vulkan driver the probe says why, and Dawn’s OpenGL ES backend stands in', () => {
   const script = `
-    const { probeWebGPU } = require('./src/webgpu');
+    const { probeWebGPU } = require('./src/platform/webgpu/probe');
     Promise.all([probeWebGPU({ dawnBackend: 'vulkan' }), probeWebGPU()])
       .then((r) => process.stdout.write(JSON.stringify(r)));`;
   const child = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {

@@ -1,38 +1,55 @@
 /**
- * The rule every webgpu test file follows. Where webgpu is required (CI=true or
- * TFJS_RNN_TEST_WEBGPU=1) an unavailable adapter fails the file; elsewhere the file still runs and
- * asserts that probeWebGPU() says available:false with a reason, so it is never a silent no-op.
+ * The rule every webgpu test file follows, decided once per file before its tests are defined,
+ * by probing in a child process (so Dawn's warnings stay out of the test run):
+ * - an adapter exists (software ones too: lavapipe in CI): the GPU tests run on it;
+ * - none, where webgpu is required (CI=true or TFJS_RNN_TEST_WEBGPU=1): a failing test says why;
+ * - none elsewhere: the GPU tests are skipped, and the file says why on stderr.
  */
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { probeWebGPU, registerWebGPUBackend, webgpuRequiredByEnv, WebGPUInfo, WebGPUProbe } from '../src/webgpu';
+import { initBackend } from '../src/platform/backend/select';
+import { firstLine } from '../src/platform/text';
+import { webgpuRequiredByEnv } from '../src/platform/webgpu/environment';
+import { probeWebGPUInChildSync } from '../src/platform/webgpu/probe_child';
+import { registerWebGPUBackend } from '../src/platform/webgpu/register';
+import type { WebGPUInfo, WebGPUProbe } from '../src/platform/webgpu/types';
 
 export interface WebGPUGate {
+  /** What the child process found. */
   probe: WebGPUProbe;
-  /** Set when the webgpu backend is registered and current. */
+  /** `test` where an adapter exists, `test.skip` where none does. */
+  gpuTest: jest.It;
+  /** The registered backend, set by the gate's beforeAll where an adapter exists. */
   info?: WebGPUInfo;
 }
 
-/** Probes, applies the rule, and on success registers webgpu (software allowed: lavapipe in CI). */
-export async function openWebGPUGate(): Promise<WebGPUGate> {
-  const probe = await probeWebGPU();
-  if (!probe.available) {
-    if (webgpuRequiredByEnv()) {
+/** Applies the rule for the calling test file; where an adapter exists, registers webgpu before its tests. */
+export function webgpuGate(testFile: string): WebGPUGate {
+  const { probe } = probeWebGPUInChildSync();
+  const gate: WebGPUGate = { probe, gpuTest: probe.available ? test : test.skip };
+  if (probe.available) {
+    beforeAll(async () => {
+      gate.info = await registerWebGPUBackend({ allowSoftware: true });
+      // Run every op on the GPU: tfjs otherwise computes small CPU-resident inputs on the CPU.
+      tf.env().set('WEBGPU_CPU_FORWARD', false);
+    });
+  } else if (webgpuRequiredByEnv()) {
+    test('a webgpu adapter exists (required here: CI=true or TFJS_RNN_TEST_WEBGPU=1)', () => {
       throw new Error(`expected a webgpu adapter (CI=true or TFJS_RNN_TEST_WEBGPU=1), got none: ${probe.reason}`);
-    }
-    expect(probe.reason).toMatch(/\S{10}/);
-    return { probe };
+    });
+  } else {
+    process.stderr.write(
+      `${path.basename(testFile)}: GPU tests skipped, no webgpu adapter here: ${firstLine(probe.reason ?? 'no reason given', 300)}\n`,
+    );
   }
-  const info = await registerWebGPUBackend({ allowSoftware: true });
-  // Run every op on the GPU: tfjs otherwise computes small CPU-resident inputs on the CPU.
-  tf.env().set('WEBGPU_CPU_FORWARD', false);
-  return { probe, info };
+  return gate;
 }
 
-/** Values of fn() computed on the cpu backend, read back as a plain array. */
+/** Values of fn() computed on the cpu backend (in a tidy), read back as a plain array. */
 export async function onCpu(fn: () => tf.Tensor): Promise<Float32Array> {
   const previous = tf.getBackend();
-  await tf.setBackend('cpu');
-  const t = fn();
+  await initBackend('cpu');
+  const t = tf.tidy(fn);
   const values = (await t.data()) as Float32Array;
   t.dispose();
   await tf.setBackend(previous);

@@ -3,14 +3,11 @@
  * executed on the GPU (WEBGPU_CPU_FORWARD off), including the gradients tf.grad takes through them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { assertNoWebGPUErrors } from '../src/webgpu';
+import { assertNoWebGPUErrors } from '../src/platform/webgpu/errors';
 import { expectNoLeak, relErr, seededArray } from './helpers';
-import { onCpu, openWebGPUGate, WebGPUGate } from './webgpu_gate';
+import { onCpu, webgpuGate } from './webgpu_gate';
 
-let gate: WebGPUGate;
-beforeAll(async () => {
-  gate = await openWebGPUGate();
-});
+const gate = webgpuGate(__filename);
 afterAll(async () => {
   if (gate.info) await assertNoWebGPUErrors();
 });
@@ -28,6 +25,7 @@ const cases: [string, () => tf.Tensor][] = [
   ['matMul', () => tf.matMul(h(), U())],
   ['matMul transposeA', () => tf.matMul(h(), p(), true, false)],
   ['matMul 64x64', () => tf.matMul(tf.tensor2d(seededArray(4096, 7), [64, 64]), tf.tensor2d(seededArray(4096, 8), [64, 64]))],
+  ['input projection [T·B, D]·W + b', () => tf.fused.matMul({ a: tf.reshape(x(), [T * B, D]), b: W(), bias: b() })],
   ['fused matMul + [B,H] bias', () => tf.fused.matMul({ a: h(), b: U(), bias: p() })],
   ['fused matMul + [H] bias', () => tf.fused.matMul({ a: h(), b: U(), bias: b() })],
   ['fused matMul + bias + relu', () => tf.fused.matMul({ a: h(), b: U(), bias: p(), activation: 'relu' })],
@@ -58,9 +56,8 @@ const cases: [string, () => tf.Tensor][] = [
   ],
 ];
 
-test.each(cases)('%s agrees with cpu', async (_, fn) => {
-  if (!gate.info) return; // openWebGPUGate asserted the reason
-  const expected = await onCpu(() => tf.tidy(fn));
+gate.gpuTest.each(cases)('%s agrees with cpu', async (_, fn) => {
+  const expected = await onCpu(fn);
   await expectNoLeak(async () => {
     const y = tf.tidy(fn);
     const got = (await y.data()) as Float32Array;

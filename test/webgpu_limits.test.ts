@@ -4,24 +4,19 @@
  * registerWebGPUBackend requests the adapter's own limits and splits AddN into chunks that fit.
  */
 import * as tf from '@tensorflow/tfjs';
-import { assertNoWebGPUErrors } from '../src/webgpu';
+import { assertNoWebGPUErrors } from '../src/platform/webgpu/errors';
 import { expectNoLeak, relErr, seededArray } from './helpers';
-import { onCpu, openWebGPUGate, WebGPUGate } from './webgpu_gate';
+import { onCpu, webgpuGate } from './webgpu_gate';
 
-let gate: WebGPUGate;
-beforeAll(async () => {
-  gate = await openWebGPUGate();
-});
+const gate = webgpuGate(__filename);
 
-test('the device is granted the adapter’s own limits, not the WebGPU defaults', async () => {
-  if (!gate.info) return; // openWebGPUGate asserted the reason
+gate.gpuTest('the device is granted the adapter’s own limits, not the WebGPU defaults', async () => {
   const adapterLimits = gate.probe.limits!;
-  expect(gate.info.limits).toEqual(adapterLimits);
-  expect(gate.info.limits.maxStorageBuffersPerShaderStage).toBeGreaterThan(8);
+  expect(gate.info!.limits).toEqual(adapterLimits);
+  expect(gate.info!.limits.maxStorageBuffersPerShaderStage).toBeGreaterThan(8);
 });
 
-test.each([2, 8, 12, 20, 40])('addN of %i tensors agrees with the cpu backend', async (n) => {
-  if (!gate.info) return;
+gate.gpuTest.each([2, 8, 12, 20, 40])('addN of %i tensors agrees with the cpu backend', async (n) => {
   const arrays = Array.from({ length: n }, (_, i) => seededArray(300, 100 + i)); // n × [300]
   const expected = await onCpu(() => tf.addN(arrays.map((a) => tf.tensor1d(a))));
   await expectNoLeak(async () => {

@@ -2,7 +2,7 @@
  * When Dawn gives no adapter, the reason names each cause it can see and the fix for it
  * (explainNoAdapter is pure: these are the machines we cannot reproduce here, as fakes).
  */
-import { explainNoAdapter, NoAdapterFacts } from '../src/webgpu';
+import { explainNoAdapter, NoAdapterFacts } from '../src/platform/webgpu/environment';
 
 const healthy: NoAdapterFacts = {
   tried: ['vulkan: no adapter', 'opengles: no adapter'],

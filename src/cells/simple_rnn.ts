@@ -19,30 +19,68 @@
  *   ∂L/∂W = Σ_t x_tᵀ · da_t     ∂L/∂U = Σ_t h_{t-1}ᵀ · da_t     ∂L/∂b = Σ_t Σ_batch da_t
  *   ∂L/∂x_t = da_t · Wᵀ
  *
- * How it is computed (simple_rnn_loops.ts): the math above is exact; only the grouping of the
- * work is chosen for speed. The input projection x·W + b for all steps is one matMul before the
- * loop; each step is one fused matMul (tanh through 2σ(2a) − 1); in BPTT the loop only carries dh
- * through Uᵀ, and the weight and input gradients are each one matMul over all T·B rows after it.
- * Nothing is read back to the host inside either loop.
+ * How it runs (the time-step driver, src/scan/): x · W + b for all steps is one matMul before the
+ * loop; a step is one fused matMul (+ add on wasm) and tfjs's tanh; BPTT carries dh through Uᵀ (one
+ * fused matMul and one mul per step) and forms the weight and input gradients after the loop. The
+ * state carried is h itself, and tanh is tfjs's: carrying s = (h + 1)/2 through the identity
+ * tanh(a) = 2σ(2a) − 1 would save a kernel per step, but its matMul adds 4s·U and −2·1ᵀU, large
+ * terms that cancel, and σ rounds near 1/2: both lose digits whenever h is near 0 (src/scan/ops.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { ACTIVATIONS, Activation } from './activations';
+import type { BackwardRun, CellMath, ForwardRun } from './cell';
+import { checkOneOf } from './checks';
+import type { DifferentiableOptions } from './differentiable';
+import { RecurrentCell, RecurrentCellConfig, checkBatchedInput, checkFunctionalWeights } from './recurrent_cell';
+import { RNNTape } from './tape';
 import { initBias, initKernel, initRecurrentKernel } from '../init';
-import { Activation, ForwardState, disposeState, runBackward, runForward } from './simple_rnn_loops';
+import { differentiableScan } from './differentiable';
+import type { FusedAct } from '../scan/ops';
 
 export type { Activation };
-const ACTIVATIONS: readonly Activation[] = ['tanh', 'relu', 'linear'];
+/** The tape of a SimpleRNN's forward (the one tape type all cells share). */
+export { RNNTape as SimpleRNNTape };
 
-export interface SimpleRNNConfig {
-  inputDim: number;
-  units: number;
+interface SimpleForwardRun extends ForwardRun {
+  U: tf.Tensor2D; // [H, H]
+  act: FusedAct;
+}
+
+interface SimpleBackwardRun extends BackwardRun {
+  Ut: tf.Tensor2D; // Uᵀ [H, H]
+}
+
+/** The step math of a SimpleRNN with activation `activation`. */
+export function simpleRNNMath(activation: Activation): CellMath<SimpleForwardRun, SimpleBackwardRun> {
+  return {
+    name: 'SimpleRNN',
+    gates: 1,
+    stateNames: ['h'],
+    savedNames: [],
+    recurrentBias: false,
+    prepareForward(w) {
+      return { projectionKernel: w.kernel, projectionBias: w.bias as tf.Tensor1D | null, U: w.recurrentKernel, act: activation === 'relu' ? 'relu' : 'linear' };
+    },
+    forwardStep(run, p, [h], ops) {
+      const z = ops.matMulAdd(h, run.U, p, run.act); // a_t (relu fused)  [B, H]
+      return { states: [activation === 'tanh' ? tf.tanh(z) : z], saved: [] }; // h_t  [B, H]
+    },
+    prepareBackward(w, tape) {
+      const h = tape.states[0];
+      const deriv = activation === 'tanh' ? tf.sub(1, tf.square(h)) : activation === 'relu' ? tf.step(h) : null; // act'(a_t)
+      return { Ut: tf.transpose(w.recurrentKernel), coefficients: deriv === null ? [] : [deriv as tf.Tensor3D] };
+    },
+    backwardStep(run, coefficients, [dh], dSeqPrev, ops, wantPrevious) {
+      const da = coefficients.length === 0 ? dh : (tf.mul(dh, coefficients[0]) as tf.Tensor2D); // ∂L/∂a_t  [B, H]
+      return { dProjection: da, dStatesPrevious: wantPrevious ? [ops.matMulAdd(da, run.Ut, dSeqPrev)] : [] }; // dh_{t-1}
+    },
+    biasGradient: (sums, hasBias) => (hasBias ? sums.projectionBias : null),
+  };
+}
+
+export interface SimpleRNNConfig extends RecurrentCellConfig {
   /** Default 'tanh'. */
   activation?: Activation;
-  /** Default true. */
-  useBias?: boolean;
-  /** Seed of the initializers. Default 0. */
-  seed?: number;
-  /** Prefix of the variable names. Default 'simple_rnn'. */
-  name?: string;
 }
 
 /** Upstream gradients: either or both. */
@@ -77,108 +115,82 @@ export type SimpleRNNWeightGrads = Pick<SimpleRNNGrads, 'kernel' | 'recurrentKer
 export interface SimpleRNNOutput {
   sequence: tf.Tensor; // [B, T, H] or [T, H]
   last: tf.Tensor; // [B, H] or [H]
-  tape: SimpleRNNTape;
+  tape: RNNTape;
 }
 
-/**
- * What `forward` records for `backward`: the input, the states and the weights as they were at
- * forward time (so an optimizer step in between cannot corrupt the gradient). Owns its tensors:
- * call dispose() when done.
- */
-export class SimpleRNNTape {
-  private state: ForwardState | null;
+const SHAPE = {
+  prefix: 'simple_rnn',
+  gates: 1,
+  biasShape: (H: number) => [H],
+  initBias: (H: number) => initBias(H),
+  kernel: (D: number, H: number, seed: number) => initKernel(D, H, seed),
+  recurrentKernel: (H: number, seed: number) => initRecurrentKernel(H, seed),
+};
 
-  constructor(
-    state: ForwardState,
-    readonly activation: Activation,
-    readonly hasBias: boolean,
-    /** True when the input was one sequence [T, D] rather than a batch [B, T, D]. */
-    readonly unbatched: boolean,
-    /** [B, T, D] of the forward input (B = 1 when unbatched). */
-    readonly inputShape: readonly [number, number, number],
-  ) {
-    this.state = state;
-  }
+export class SimpleRNN extends RecurrentCell {
+  readonly activation: Activation;
+  declare readonly bias: tf.Variable<tf.Rank.R1> | null; // [H]
 
-  get isDisposed(): boolean {
-    return this.state === null;
-  }
-
-  /** @internal */
-  get forwardState(): ForwardState {
-    if (this.state === null) {
-      throw new Error('expected a live tape, got a disposed one: run forward() again before backward()');
+  constructor(config: SimpleRNNConfig) {
+    if (config == null || typeof config !== 'object') {
+      throw new Error(`expected a config { inputDim, units, ... }, got ${String(config)}`);
     }
-    return this.state;
+    const activation = checkOneOf('activation', config.activation ?? 'tanh', ACTIVATIONS);
+    super(config, SHAPE, simpleRNNMath(activation));
+    this.activation = activation;
   }
 
-  dispose(): void {
-    if (this.state === null) return;
-    disposeState(this.state);
-    this.state = null;
+  /**
+   * Runs the recurrence. x [B, T, D] or [T, D]; h0 [B, H] or [H] (zeros when absent).
+   * Returns sequence [B, T, H] (or [T, H]), last [B, H] (or [H]) and the tape for backward().
+   * The caller disposes sequence, last and tape.
+   */
+  forward(x: tf.Tensor, h0?: tf.Tensor | null): SimpleRNNOutput {
+    const { sequence, last, tape } = this.forwardStates(x, [h0]);
+    return { sequence, last: last[0], tape };
+  }
+
+  /**
+   * Manual BPTT: gradients of L = Σ dSequence ⊙ sequence + Σ dLast ⊙ last with respect to the
+   * weights, the input and the initial state. Does not dispose the tape.
+   */
+  backward(tape: RNNTape, upstream: SimpleRNNUpstream, options: BackwardOptions = {}): SimpleRNNGrads {
+    const { dSequence, dLast } = upstream ?? {};
+    const g = this.backwardStates(tape, dSequence, [dLast], options.returnStateGradients === true);
+    const out: SimpleRNNGrads = {
+      kernel: g.kernel,
+      recurrentKernel: g.recurrentKernel,
+      bias: g.bias as tf.Tensor1D | null,
+      input: g.input,
+      initialState: g.initial[0],
+    };
+    if (g.state !== undefined) out.state = g.state;
+    return out;
+  }
+
+  /**
+   * The weight gradients alone: what a training step of a first layer needs. Skips ∂x and ∂h0
+   * (one [B·T, H]·[H, D] matMul fewer), as tfjs autodiff skips gradients nobody asked for.
+   */
+  weightGradients(tape: RNNTape, upstream: SimpleRNNUpstream): SimpleRNNWeightGrads {
+    const { dSequence, dLast } = upstream ?? {};
+    const g = this.weightGradientsStates(tape, dSequence, [dLast]);
+    return { kernel: g.kernel, recurrentKernel: g.recurrentKernel, bias: g.bias as tf.Tensor1D | null };
+  }
+
+  /**
+   * Differentiable application (tf.customGrad; gradient = manual BPTT) for use inside
+   * tf.variableGrads / optimizer.minimize. x [B, T, D]; returns [B, T, H] or [B, H].
+   */
+  apply(x: tf.Tensor3D, h0: tf.Tensor2D | null = null, options: Pick<DifferentiableOptions, 'returnSequences'> = {}): tf.Tensor {
+    return this.applyStates(x, [h0], { returnSequences: options.returnSequences === true })[0];
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Shape checks: every error names what was expected and what was given.
+// Functional entry points: the weights as tensors rather than a cell.
 
-function fmt(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
-}
-
-function checkPositiveInt(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    throw new Error(`expected ${name} to be a positive integer, got ${String(v)}`);
-  }
-  return v;
-}
-
-function checkActivation(v: unknown): Activation {
-  if (!ACTIVATIONS.includes(v as Activation)) {
-    throw new Error(`expected activation to be one of ${ACTIVATIONS.join(', ')}, got ${String(v)}`);
-  }
-  return v as Activation;
-}
-
-function checkShape(what: string, t: tf.Tensor, expected: readonly number[], expectedText?: string): void {
-  const ok = t.rank === expected.length && t.shape.every((s, i) => s === expected[i]);
-  if (!ok) throw new Error(`expected ${what} ${expectedText ?? fmt(expected)}, got ${fmt(t.shape)}`);
-}
-
-function checkFloat(what: string, t: tf.Tensor): void {
-  if (t.dtype !== 'float32') throw new Error(`expected ${what} of dtype float32, got ${t.dtype}`);
-}
-
-/** Validates x (and h0) against D and H; returns B, T and whether x was a single sequence. */
-function checkInput(
-  x: tf.Tensor,
-  D: number,
-  H: number,
-  h0?: tf.Tensor | null,
-): { B: number; T: number; unbatched: boolean } {
-  if (!(x instanceof tf.Tensor)) throw new Error(`expected input to be a tf.Tensor, got ${typeof x}`);
-  if (x.rank !== 3 && x.rank !== 2) {
-    throw new Error(`expected input [batch, time, ${D}] or [time, ${D}], got ${fmt(x.shape)} (rank ${x.rank})`);
-  }
-  const unbatched = x.rank === 2;
-  const [B, T, Dx] = unbatched ? [1, x.shape[0], x.shape[1]] : x.shape;
-  const expectedText = unbatched ? `[time, ${D}]` : `[batch, time, ${D}]`;
-  if (Dx !== D) throw new Error(`expected input ${expectedText}, got ${fmt(x.shape)}`);
-  if (T === 0) throw new Error(`expected at least one time step, got input ${fmt(x.shape)}`);
-  if (B === 0) throw new Error(`expected at least one sequence in the batch, got input ${fmt(x.shape)}`);
-  checkFloat('input', x);
-  if (h0 != null) {
-    if (!(h0 instanceof tf.Tensor)) throw new Error(`expected initial state to be a tf.Tensor, got ${typeof h0}`);
-    checkShape('initial state', h0, unbatched ? [H] : [B, H]);
-    checkFloat('initial state', h0);
-  }
-  return { B, T, unbatched };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The differentiable entry points: tf.customGrad whose gradient IS the manual BPTT above.
-
-function customRNN(
+function functionalSimpleRNN(
   returnSequences: boolean,
   x: tf.Tensor3D,
   kernel: tf.Tensor2D,
@@ -187,49 +199,11 @@ function customRNN(
   h0: tf.Tensor2D | null,
   activation: Activation,
 ): tf.Tensor {
-  checkActivation(activation);
-  checkShape('kernel', kernel, [kernel.shape[0], kernel.shape[1]], '[inputDim, units]');
-  const [D, H] = kernel.shape;
-  checkShape('recurrentKernel', recurrentKernel, [H, H]);
-  if (bias !== null) checkShape('bias', bias, [H]);
-  if (x.rank !== 3) throw new Error(`expected input [batch, time, ${D}], got ${fmt(x.shape)}`);
-  checkInput(x, D, H, h0);
-  const inputs: tf.Tensor[] = [x, kernel, recurrentKernel];
-  if (bias !== null) inputs.push(bias);
-  if (h0 !== null) inputs.push(h0);
-
-  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const save = args[args.length - 1] as tf.GradSaveFunc;
-    const [xIn, k, u] = args as tf.Tensor[];
-    const b = bias !== null ? (args[3] as tf.Tensor1D) : null;
-    const h0In = h0 !== null ? (args[bias !== null ? 4 : 3] as tf.Tensor2D) : null;
-    const [B] = xIn.shape;
-    const h0Run = h0In ?? (tf.zeros([B, H]) as tf.Tensor2D); // [B, H]
-    const r = runForward(xIn as tf.Tensor3D, k as tf.Tensor2D, u as tf.Tensor2D, b, h0Run, activation);
-    const layout = r.state.layout;
-    save([r.state.x, r.state.h0, r.state.h, r.state.kernel, r.state.recurrentKernel]);
-    const value = returnSequences ? r.sequence : r.last; // [B, T, H] or [B, H]
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-      const [sx, sh0, sh, sk, su] = saved;
-      const st: ForwardState = {
-        layout,
-        x: sx as tf.Tensor3D,
-        h0: sh0 as tf.Tensor2D,
-        h: sh as tf.Tensor3D,
-        kernel: sk as tf.Tensor2D,
-        recurrentKernel: su as tf.Tensor2D,
-      };
-      const g = returnSequences
-        ? runBackward(st, activation, b !== null, dy as tf.Tensor3D, null, false)
-        : runBackward(st, activation, b !== null, null, dy as tf.Tensor2D, false);
-      const grads: tf.Tensor[] = [g.x as tf.Tensor3D, g.kernel, g.recurrentKernel];
-      if (g.bias !== null) grads.push(g.bias);
-      if (h0In !== null) grads.push(g.h0 as tf.Tensor2D);
-      return grads;
-    };
-    return { value, gradFunc };
-  });
-  return f(...inputs);
+  const act = checkOneOf('activation', activation, ACTIVATIONS);
+  const { D, H } = checkFunctionalWeights(1, kernel, recurrentKernel, bias, (n) => [n]);
+  checkBatchedInput(x, D, H, [['initial state', h0]]);
+  const cell = simpleRNNMath(act);
+  return differentiableScan(cell, x, { kernel, recurrentKernel, bias: bias ?? null }, [h0 ?? null], { returnSequences })[0];
 }
 
 /**
@@ -245,7 +219,7 @@ export function simpleRNNSequence(
   h0: tf.Tensor2D | null = null,
   activation: Activation = 'tanh',
 ): tf.Tensor3D {
-  return customRNN(true, x, kernel, recurrentKernel, bias, h0, activation) as tf.Tensor3D;
+  return functionalSimpleRNN(true, x, kernel, recurrentKernel, bias, h0, activation) as tf.Tensor3D;
 }
 
 /** Like simpleRNNSequence, returning only the last state [B, H] (BPTT starts from dLast). */
@@ -257,162 +231,5 @@ export function simpleRNNLast(
   h0: tf.Tensor2D | null = null,
   activation: Activation = 'tanh',
 ): tf.Tensor2D {
-  return customRNN(false, x, kernel, recurrentKernel, bias, h0, activation) as tf.Tensor2D;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The cell.
-
-let cellCounter = 0;
-
-export class SimpleRNN {
-  readonly inputDim: number;
-  readonly units: number;
-  readonly activation: Activation;
-  readonly useBias: boolean;
-  readonly name: string;
-  readonly kernel: tf.Variable<tf.Rank.R2>; // [D, H]
-  readonly recurrentKernel: tf.Variable<tf.Rank.R2>; // [H, H]
-  /** null when useBias is false. */
-  readonly bias: tf.Variable<tf.Rank.R1> | null; // [H]
-
-  constructor(config: SimpleRNNConfig) {
-    if (config == null || typeof config !== 'object') {
-      throw new Error(`expected a config { inputDim, units, ... }, got ${String(config)}`);
-    }
-    this.inputDim = checkPositiveInt('inputDim', config.inputDim);
-    this.units = checkPositiveInt('units', config.units);
-    this.activation = checkActivation(config.activation ?? 'tanh');
-    this.useBias = config.useBias ?? true;
-    const seed = config.seed ?? 0;
-    if (!Number.isInteger(seed)) throw new Error(`expected seed to be an integer, got ${String(seed)}`);
-    this.name = config.name ?? `simple_rnn_${cellCounter++}`;
-    const [D, H] = [this.inputDim, this.units];
-    this.kernel = tf.tidy(() => tf.variable(initKernel(D, H, seed), true, `${this.name}/kernel`));
-    this.recurrentKernel = tf.tidy(() => tf.variable(initRecurrentKernel(H, seed), true, `${this.name}/recurrent_kernel`));
-    this.bias = this.useBias ? tf.tidy(() => tf.variable(initBias(H), true, `${this.name}/bias`)) : null;
-  }
-
-  /** The trainable variables, in tf.layers order: kernel, recurrentKernel[, bias]. */
-  get trainableWeights(): tf.Variable[] {
-    return this.bias === null ? [this.kernel, this.recurrentKernel] : [this.kernel, this.recurrentKernel, this.bias];
-  }
-
-  /** D·H + H·H + H (42 for inputDim 10, units 3). */
-  countParams(): number {
-    return this.trainableWeights.reduce((n, w) => n + w.size, 0);
-  }
-
-  /** Copies of the weights, in tf.layers order [kernel, recurrentKernel, bias]. Caller disposes. */
-  getWeights(): tf.Tensor[] {
-    return this.trainableWeights.map((w) => tf.clone(w));
-  }
-
-  /** Sets the weights from [kernel, recurrentKernel(, bias)] (tf.layers order and shapes). */
-  setWeights(weights: tf.Tensor[]): void {
-    const names = this.useBias ? ['kernel', 'recurrentKernel', 'bias'] : ['kernel', 'recurrentKernel'];
-    if (!Array.isArray(weights) || weights.length !== names.length) {
-      const got = Array.isArray(weights) ? String(weights.length) : typeof weights;
-      throw new Error(`expected ${names.length} weights [${names.join(', ')}], got ${got}`);
-    }
-    const vars = this.trainableWeights;
-    weights.forEach((w, i) => {
-      if (!(w instanceof tf.Tensor)) throw new Error(`expected ${names[i]} to be a tf.Tensor, got ${typeof w}`);
-      checkShape(names[i], w, vars[i].shape);
-      checkFloat(names[i], w);
-    });
-    weights.forEach((w, i) => vars[i].assign(w));
-  }
-
-  /**
-   * Runs the recurrence. x [B, T, D] or [T, D]; h0 [B, H] or [H] (zeros when absent).
-   * Returns sequence [B, T, H] (or [T, H]), last [B, H] (or [H]) and the tape for backward().
-   * The caller disposes sequence, last and tape.
-   */
-  forward(x: tf.Tensor, h0?: tf.Tensor | null): SimpleRNNOutput {
-    const [D, H] = [this.inputDim, this.units];
-    const { B, T, unbatched } = checkInput(x, D, H, h0);
-    const r = tf.tidy(() => {
-      const x3 = tf.reshape(x, [B, T, D]) as tf.Tensor3D; // [B, T, D]
-      const h0b = (h0 == null ? tf.zeros([B, H]) : tf.reshape(h0, [B, H])) as tf.Tensor2D; // [B, H]
-      const out = runForward(x3, this.kernel, this.recurrentKernel, this.bias, h0b, this.activation);
-      if (unbatched) {
-        out.sequence = tf.reshape(out.sequence, [T, H]) as unknown as tf.Tensor3D; // [T, H]
-        out.last = tf.reshape(out.last, [H]) as unknown as tf.Tensor2D; // [H]
-      }
-      return out as unknown as tf.TensorContainerObject;
-    }) as unknown as ReturnType<typeof runForward>;
-    const tape = new SimpleRNNTape(r.state, this.activation, this.useBias, unbatched, [B, T, D]);
-    return { sequence: r.sequence, last: r.last, tape };
-  }
-
-  /**
-   * Manual BPTT: gradients of L = Σ dSequence ⊙ sequence + Σ dLast ⊙ last with respect to the
-   * weights, the input and the initial state. Does not dispose the tape.
-   */
-  backward(tape: SimpleRNNTape, upstream: SimpleRNNUpstream, options: BackwardOptions = {}): SimpleRNNGrads {
-    const { st, dSequence, dLast, B, T, D, H } = this.checkUpstream(tape, upstream);
-    const returnState = options.returnStateGradients === true;
-    return tf.tidy(() => {
-      const dSeq3 = dSequence == null ? null : (tf.reshape(dSequence, [B, T, H]) as tf.Tensor3D);
-      const dLast2 = dLast == null ? null : (tf.reshape(dLast, [B, H]) as tf.Tensor2D);
-      const g = runBackward(st, tape.activation, tape.hasBias, dSeq3, dLast2, returnState);
-      const out: SimpleRNNGrads = {
-        kernel: g.kernel,
-        recurrentKernel: g.recurrentKernel,
-        bias: g.bias,
-        input: tape.unbatched ? tf.reshape(g.x as tf.Tensor3D, [T, D]) : (g.x as tf.Tensor3D),
-        initialState: tape.unbatched ? tf.reshape(g.h0 as tf.Tensor2D, [H]) : (g.h0 as tf.Tensor2D),
-      };
-      if (g.state !== undefined) out.state = tape.unbatched ? tf.reshape(g.state, [T, H]) : g.state;
-      return out as unknown as tf.TensorContainerObject;
-    }) as unknown as SimpleRNNGrads;
-  }
-
-  /**
-   * The weight gradients alone: what a training step of a first layer needs. Skips ∂x and ∂h0
-   * (one [B·T, H]·[H, D] matMul fewer), as tfjs autodiff skips gradients nobody asked for.
-   */
-  weightGradients(tape: SimpleRNNTape, upstream: SimpleRNNUpstream): SimpleRNNWeightGrads {
-    const { st, dSequence, dLast, B, T, H } = this.checkUpstream(tape, upstream);
-    return tf.tidy(() => {
-      const dSeq3 = dSequence == null ? null : (tf.reshape(dSequence, [B, T, H]) as tf.Tensor3D);
-      const dLast2 = dLast == null ? null : (tf.reshape(dLast, [B, H]) as tf.Tensor2D);
-      const g = runBackward(st, tape.activation, tape.hasBias, dSeq3, dLast2, false, false);
-      return { kernel: g.kernel, recurrentKernel: g.recurrentKernel, bias: g.bias } as unknown as tf.TensorContainerObject;
-    }) as unknown as SimpleRNNWeightGrads;
-  }
-
-  private checkUpstream(tape: SimpleRNNTape, upstream: SimpleRNNUpstream) {
-    if (!(tape instanceof SimpleRNNTape)) throw new Error(`expected a SimpleRNNTape from forward(), got ${typeof tape}`);
-    const st = tape.forwardState;
-    const { dSequence, dLast } = upstream ?? {};
-    if (dSequence == null && dLast == null) {
-      throw new Error('expected an upstream gradient dSequence and/or dLast, got neither');
-    }
-    const [B, T, D] = tape.inputShape;
-    const H = this.units;
-    if (dSequence != null) {
-      checkShape('dSequence (the shape of sequence)', dSequence, tape.unbatched ? [T, H] : [B, T, H]);
-      checkFloat('dSequence', dSequence);
-    }
-    if (dLast != null) {
-      checkShape('dLast (the shape of last)', dLast, tape.unbatched ? [H] : [B, H]);
-      checkFloat('dLast', dLast);
-    }
-    return { st, dSequence, dLast, B, T, D, H };
-  }
-
-  /**
-   * Differentiable application (tf.customGrad; gradient = manual BPTT) for use inside
-   * tf.variableGrads / optimizer.minimize. x [B, T, D]; returns [B, T, H] or [B, H].
-   */
-  apply(x: tf.Tensor3D, h0: tf.Tensor2D | null = null, options: { returnSequences?: boolean } = {}): tf.Tensor {
-    return customRNN(options.returnSequences === true, x, this.kernel, this.recurrentKernel, this.bias, h0, this.activation);
-  }
-
-  /** Disposes the weights. */
-  dispose(): void {
-    tf.dispose(this.trainableWeights);
-  }
+  return functionalSimpleRNN(false, x, kernel, recurrentKernel, bias, h0, activation) as tf.Tensor2D;
 }

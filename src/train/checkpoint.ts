@@ -1,27 +1,46 @@
 /**
- * Checkpoints that survive a crash at any moment.
+ * Checkpoints that survive a crash at any moment, and that are read as untrusted input.
  *
  *   checkpoint/
  *     LATEST                 the name of the newest complete checkpoint (replaced atomically)
  *     ckpt-00000120/         one complete checkpoint
  *       manifest.json        step, metadata (RNG and data state, config), and per binary file:
  *                            byte length, sha256, and the arrays it holds (name, shape, dtype, offset)
- *       model.bin …          one file per group of arrays (model weights, optimizer state)
+ *       manifest.sha256      the manifest's sha256, in `sha256sum -c` format
+ *       model.bin …          one file <group>.bin per group of arrays (model weights, optimizer state)
  *     ckpt-00000100/         the previous one, kept until a newer one is complete
  *
- * Writing: every file goes into a fresh temporary directory, each fsync'ed, the manifest last; the
- * directory is fsync'ed and renamed to ckpt-<step>; then LATEST is replaced (temp file, fsync,
- * rename); only then are older checkpoints removed (all but the previous one). A crash before the
- * rename leaves a temporary directory that is ignored and cleaned up; a crash after it leaves a
- * complete checkpoint. Reading takes the newest checkpoint whose manifest and checksums verify.
+ * Writing: every file goes into a fresh temporary directory, each fsync'ed, the manifest and its
+ * checksum last; the directory is fsync'ed and renamed to ckpt-<step>; then LATEST is replaced
+ * (temp file, fsync, rename); only then are older checkpoints removed (all but the previous one).
+ * A crash before the rename leaves a temporary directory that is ignored and cleaned up; a crash
+ * after it leaves a complete checkpoint.
+ *
+ * Reading takes the newest checkpoint that passes every check, through SafeDir (no links, no
+ * path outside the checkpoint, sizes checked before reading): the manifest's checksum; its
+ * structure (step a non-negative integer equal to the directory's, files named <group>.bin
+ * directly inside, dtypes float32 or int32, each array's length the product of its shape, the
+ * arrays laid end to end filling exactly the declared bytes); each file's size and sha256; and
+ * whatever the caller's `accept` adds (the trainer: that the arrays fit its model). Version 1
+ * checkpoints, written before manifests had a checksum, are read with all the other checks.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import writeFileAtomic from 'write-file-atomic';
+import { JsonField } from '../io/json_field';
+import { decodeJSON, DEFAULT_MAX_BYTES, RefusedFileError, SafeDir } from '../io/safe_dir';
 
 export const CHECKPOINT_FORMAT = 'tfjs-rnn-checkpoint';
-const VERSION = 1;
+const VERSION = 2;
+const MANIFEST = 'manifest.json';
+const MANIFEST_SUM = 'manifest.sha256';
+/** Manifests hold metadata, not weights: a few KiB. */
+const MANIFEST_MAX_BYTES = 16 * 2 ** 20;
+const NAME = /^ckpt-\d{8,}$/;
+const GROUP = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_RANK = 16;
+const DTYPES = ['float32', 'int32'] as const;
 
 export interface NamedArray {
   name: string;
@@ -46,18 +65,25 @@ interface ArraySpec {
   length: number;
 }
 
+interface FileSpec {
+  group: string;
+  bytes: number;
+  sha256: string;
+  arrays: ArraySpec[];
+}
+
 interface Manifest {
   format: string;
   version: number;
   step: number;
   meta: Record<string, unknown>;
-  files: Record<string, { group: string; bytes: number; sha256: string; arrays: ArraySpec[] }>;
+  files: Record<string, FileSpec>;
 }
 
 export interface LoadedCheckpoint extends CheckpointContents {
   /** The directory it was read from. */
   dir: string;
-  /** Checkpoints that were skipped because they did not verify, with the reason. */
+  /** Newer checkpoints that were skipped because they did not pass the checks, with the reason. */
   skipped: string[];
 }
 
@@ -86,18 +112,20 @@ function fsyncDir(dir: string): void {
   }
 }
 
-function sha256(buf: Uint8Array): string {
+function sha256(buf: Uint8Array | string): string {
   return createHash('sha256').update(buf).digest('hex');
 }
 
-/** Names of the complete checkpoints in root, newest first. */
-function listCheckpoints(root: string): string[] {
-  if (!fs.existsSync(root)) return [];
-  return fs
-    .readdirSync(root)
-    .filter((n) => /^ckpt-\d{8}$/.test(n))
-    .sort()
-    .reverse();
+/** The sidecar line for a manifest's text: `sha256sum -c manifest.sha256` checks it. */
+export function manifestSumLine(manifestText: Uint8Array | string): string {
+  return `${sha256(manifestText)}  ${MANIFEST}\n`;
+}
+
+/** Names of the complete checkpoints among names, newest first. */
+function newestFirst(names: string[]): string[] {
+  return names
+    .filter((n) => NAME.test(n))
+    .sort((a, b) => Number(b.slice(5)) - Number(a.slice(5)));
 }
 
 function removeStaleTemps(root: string): void {
@@ -105,14 +133,6 @@ function removeStaleTemps(root: string): void {
     // .tmp-*: our half-written checkpoints; LATEST.*: write-file-atomic's temporary files.
     if (n.startsWith('.tmp-') || n.startsWith('LATEST.')) fs.rmSync(path.join(root, n), { recursive: true, force: true });
   }
-}
-
-/** Name of the checkpoint LATEST points to, or null. */
-export function latestName(root: string): string | null {
-  const file = path.join(root, 'LATEST');
-  if (!fs.existsSync(file)) return null;
-  const name = fs.readFileSync(file, 'utf8').trim();
-  return /^ckpt-\d{8}$/.test(name) ? name : null;
 }
 
 /** Writes a checkpoint under root (the run's checkpoint/ directory); returns its directory. */
@@ -139,7 +159,9 @@ export function saveCheckpoint(root: string, contents: CheckpointContents): stri
     writeFileSynced(path.join(tmpDir, file), buf);
     manifest.files[file] = { group, bytes, sha256: sha256(buf), arrays: specs };
   }
-  writeFileSynced(path.join(tmpDir, 'manifest.json'), JSON.stringify(manifest, null, 1));
+  const manifestText = JSON.stringify(manifest, null, 1);
+  writeFileSynced(path.join(tmpDir, MANIFEST), manifestText);
+  writeFileSynced(path.join(tmpDir, MANIFEST_SUM), manifestSumLine(manifestText));
   fsyncDir(tmpDir);
   if (fs.existsSync(finalDir)) {
     // Same step saved again (e.g. stopped right after a resume); the previous one stays meanwhile.
@@ -150,60 +172,106 @@ export function saveCheckpoint(root: string, contents: CheckpointContents): stri
   writeFileAtomic.sync(path.join(root, 'LATEST'), `${name}\n`, { fsync: true });
   fsyncDir(root);
   // Keep the new one and the one before it; remove older ones.
-  for (const old of listCheckpoints(root).filter((n) => n < name).slice(1)) {
+  for (const old of newestFirst(fs.readdirSync(root)).filter((n) => Number(n.slice(5)) < contents.step).slice(1)) {
     fs.rmSync(path.join(root, old), { recursive: true, force: true });
   }
   return finalDir;
 }
 
-/** Reads and verifies one checkpoint directory; throws an Error saying what is wrong. */
-export function readCheckpointDir(dir: string): CheckpointContents {
-  const manifestFile = path.join(dir, 'manifest.json');
-  if (!fs.existsSync(manifestFile)) throw new Error(`expected ${manifestFile}, found none`);
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as Manifest;
-  } catch (e) {
-    throw new Error(`expected a JSON manifest in ${manifestFile}, got unparsable text (${(e as Error).message})`);
+function parseArray(f: JsonField, fileBytes: number): ArraySpec {
+  const shape = f.get('shape').items(MAX_RANK).map((d) => d.int());
+  const length = f.get('length').int(0, Math.floor(fileBytes / 4));
+  // A float product: exact up to 2^53, and above that still larger than any length allowed here.
+  const product = shape.reduce((p, d) => p * d, 1);
+  if (product !== length) f.get('length').fail(`${product}, the product of shape [${shape}]`);
+  return { name: f.get('name').string(/^.{1,256}$/), shape, dtype: f.get('dtype').oneOf(DTYPES), offset: f.get('offset').int(0, fileBytes), length };
+}
+
+/** The manifest's fields, checked (see the header); throws RefusedFileError. */
+function parseManifest(file: string, doc: unknown, dirName: string): Manifest {
+  const m = new JsonField(file, doc);
+  const format = m.get('format').oneOf([CHECKPOINT_FORMAT]);
+  const version = m.get('version').int(1, VERSION);
+  const step = m.get('step').int(0);
+  if (checkpointName(step) !== dirName) m.get('step').fail(`${Number(dirName.slice(5))} (the step in the directory's name ${dirName})`);
+  const meta = m.get('meta').object();
+  const files: Record<string, FileSpec> = {};
+  const groups = new Set<string>();
+  let total = 0;
+  for (const [name, f] of m.get('files').entries()) {
+    const group = f.get('group').string(GROUP);
+    if (name !== `${group}.bin`) f.fail(`the entry of ${group}.bin (files are named after their group)`);
+    if (groups.has(group)) f.get('group').fail('a group not already listed');
+    groups.add(group);
+    const bytes = f.get('bytes').int(0, DEFAULT_MAX_BYTES - total);
+    total += bytes;
+    const arrays: ArraySpec[] = [];
+    let end = 0;
+    for (const a of f.get('arrays').items()) {
+      const spec = parseArray(a, bytes);
+      if (spec.offset !== end) a.get('offset').fail(`${end} (arrays are laid end to end)`);
+      if (arrays.some((b) => b.name === spec.name)) a.get('name').fail(`a name not already used in ${group}`);
+      arrays.push(spec);
+      end += spec.length * 4;
+    }
+    if (end !== bytes) f.get('bytes').fail(`${end}, the bytes its arrays take`);
+    files[name] = { group, bytes, sha256: f.get('sha256').string(/^[0-9a-f]{64}$/), arrays };
   }
-  if (manifest.format !== CHECKPOINT_FORMAT || manifest.version !== VERSION) {
-    throw new Error(`expected format ${CHECKPOINT_FORMAT} v${VERSION} in ${manifestFile}, got ${manifest.format} v${manifest.version}`);
+  return { format, version, step, meta, files };
+}
+
+/** Reads and checks one checkpoint directory; throws a RefusedFileError saying what is wrong. */
+export function readCheckpointDir(dir: SafeDir | string): CheckpointContents {
+  const d = typeof dir === 'string' ? SafeDir.open(dir) : dir;
+  const manifestBytes = d.read(MANIFEST, { maxBytes: MANIFEST_MAX_BYTES });
+  const hasSum = d.exists(MANIFEST_SUM, 'file');
+  if (hasSum) {
+    const line = d.readText(MANIFEST_SUM, { maxBytes: 1024 });
+    if (line !== manifestSumLine(manifestBytes)) {
+      throw new RefusedFileError(d.display(MANIFEST), `expected sha256 ${line.slice(0, 64)} (from ${MANIFEST_SUM}), got ${sha256(manifestBytes)}`);
+    }
+  }
+  const manifest = parseManifest(d.display(MANIFEST), decodeJSON(d.display(MANIFEST), manifestBytes), path.basename(d.path));
+  if (!hasSum && manifest.version >= 2) {
+    throw new RefusedFileError(d.display(MANIFEST_SUM), `expected the checksum of a version ${manifest.version} manifest, found none`);
   }
   const groups: Record<string, NamedArray[]> = {};
   for (const [file, info] of Object.entries(manifest.files)) {
-    const full = path.join(dir, file);
-    if (!fs.existsSync(full)) throw new Error(`expected ${full}, found none`);
-    const buf = fs.readFileSync(full);
-    if (buf.length !== info.bytes) throw new Error(`expected ${info.bytes} bytes in ${full}, got ${buf.length}`);
-    if (sha256(buf) !== info.sha256) throw new Error(`expected sha256 ${info.sha256} for ${full}, got ${sha256(buf)}`);
-    const copy = new Uint8Array(buf).buffer; // aligned copy
+    const buf = d.read(file, { bytes: info.bytes });
+    const got = sha256(buf);
+    if (got !== info.sha256) throw new RefusedFileError(d.display(file), `expected sha256 ${info.sha256}, got ${got}`);
     groups[info.group] = info.arrays.map((s) => ({
       name: s.name,
       shape: s.shape,
       dtype: s.dtype,
-      data: s.dtype === 'int32' ? new Int32Array(copy, s.offset, s.length) : new Float32Array(copy, s.offset, s.length),
+      data: s.dtype === 'int32' ? new Int32Array(buf.buffer, s.offset, s.length) : new Float32Array(buf.buffer, s.offset, s.length),
     }));
   }
   return { step: manifest.step, meta: manifest.meta, groups };
 }
 
 /**
- * The newest checkpoint under root whose manifest and checksums verify; null when there is none.
+ * The newest checkpoint under root that passes every check and `accept` (which throws to refuse
+ * one); null when root holds no checkpoint. Throws when there are checkpoints but none passes.
+ * Reads only; never writes.
  */
-export function loadCheckpoint(root: string): LoadedCheckpoint | null {
-  if (!fs.existsSync(root)) return null;
+export function loadCheckpoint(root: SafeDir | string, accept?: (ck: CheckpointContents, dir: string) => void): LoadedCheckpoint | null {
+  if (typeof root === 'string' && !fs.existsSync(root)) return null;
+  const r = typeof root === 'string' ? SafeDir.open(root) : root;
   // Newest first, not LATEST first: a crash between the rename and LATEST's update leaves a
   // complete checkpoint newer than the one LATEST names.
-  const order = listCheckpoints(root);
   const skipped: string[] = [];
-  for (const n of order) {
-    const dir = path.join(root, n);
+  for (const n of newestFirst(r.names())) {
     try {
-      return { ...readCheckpointDir(dir), dir, skipped };
+      const contents = readCheckpointDir(r.subdir(n));
+      accept?.(contents, r.display(n));
+      return { ...contents, dir: r.display(n), skipped };
     } catch (e) {
-      skipped.push(`${n}: ${(e as Error).message}`);
+      // Paths inside the checkpoint are enough once its name leads the line.
+      const message = (e as Error).message.replace(`${r.display(n)}/`, '').replace(`${r.display(n)}: `, '');
+      skipped.push(`${n}: ${message}`);
     }
   }
-  if (skipped.length > 0) throw new Error(`expected a readable checkpoint in ${root}, got only bad ones:\n  ${skipped.join('\n  ')}`);
+  if (skipped.length > 0) throw new RefusedFileError(r.path, `expected a readable checkpoint, got only bad ones:\n  ${skipped.join('\n  ')}`);
   return null;
 }

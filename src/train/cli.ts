@@ -5,7 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { BACKEND_NAMES } from '../backend';
+import { BACKEND_NAMES } from '../platform';
+import type { JsonField } from '../io/json_field';
 import type { Activation } from '../cells/simple_rnn';
 import { TASK_NAMES, TaskName } from './tasks/task';
 
@@ -58,7 +59,18 @@ export const DEFAULT_TASK: TaskName = 'adding';
 
 export const DEFAULT_TEXT = path.join(__dirname, '..', '..', 'data', 'default.txt');
 
-export class UsageError extends Error {}
+/** A bad flag: the script prints it with the usage line and exits 2. */
+export class UsageError extends Error {
+  readonly showUsage: boolean = true;
+}
+
+/**
+ * A run that cannot be resumed as asked (no checkpoint, none that fits, a damaged config.json):
+ * the script prints it, without the usage line, and exits 2; nothing of the run was changed.
+ */
+export class ResumeError extends UsageError {
+  override readonly showUsage: boolean = false;
+}
 
 export const USAGE =
   'usage: npm run train -- [--task adding|sine|sentiment|chars] [--steps N | --epochs N] [--batch-size N]\n' +
@@ -104,7 +116,8 @@ Each task states its quality bar on a held-out set at the start and says at the 
 passed (summary.json). The default (adding, T = 100) takes about a minute on a 2-core CPU (wasm)
 and ends near MSE 0.003, against the bar 0.0333 (5× below the 0.1667 of always answering 1.0).
 Ctrl-C / SIGTERM saves a checkpoint and prints the command to resume. Exit codes: 0 done,
-2 bad flags, 3 loss became NaN/Inf, 130/143 stopped by SIGINT/SIGTERM, 1 other errors.
+2 bad flags or a run that cannot be resumed (its files left as they were), 3 loss became NaN/Inf,
+130/143 stopped by SIGINT/SIGTERM, 1 other errors.
 `;
 
 const OPTIONS = {
@@ -133,6 +146,38 @@ const OPTIONS = {
 
 /** Flags allowed together with --resume (everything else comes from the run's config.json). */
 const RESUME_FLAGS = new Set(['resume', 'steps', 'backend', 'checkpoint-every', 'log-every']);
+
+/**
+ * The config a run saved in its config.json, checked field by field (the file travels with the
+ * run and may have been edited or damaged): a RefusedFileError names the file and the field.
+ */
+export function configFromJson(doc: JsonField): TrainConfig {
+  const c = doc.get('config');
+  const int = (key: string, min: number): number => c.get(key).int(min);
+  const config: TrainConfig = {
+    task: c.get('task').oneOf(TASK_NAMES),
+    steps: c.get('steps').orNull((f) => f.int(1)),
+    epochs: c.get('epochs').orNull((f) => f.number(0, Infinity, true)),
+    batchSize: int('batchSize', 1),
+    units: int('units', 1),
+    seqLen: int('seqLen', 1),
+    embeddingDim: int('embeddingDim', 1),
+    activation: c.get('activation').oneOf(ACTIVATIONS),
+    lr: c.get('lr').number(0, Infinity, true),
+    optimizer: c.get('optimizer').oneOf(OPTIMIZERS),
+    clipNorm: c.get('clipNorm').number(0),
+    seed: int('seed', 0),
+    backend: c.get('backend').oneOf([...BACKEND_NAMES, 'auto']),
+    checkpointEvery: int('checkpointEvery', 1),
+    logEvery: int('logEvery', 1),
+    evalEvery: int('evalEvery', -1),
+    sampleEvery: int('sampleEvery', 0),
+    text: c.get('text').orNull((f) => f.string()),
+    out: c.get('out').string(),
+  };
+  if (config.steps === null && config.epochs === null) c.get('steps').fail('a step count when config.epochs is null');
+  return config;
+}
 
 function positiveInt(flag: string, v: string | undefined, allowZero = false): number | undefined {
   if (v === undefined) return undefined;

@@ -8,6 +8,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import writeFileAtomic from 'write-file-atomic';
+import { readModelArtifacts } from '../io/tfjs_artifacts';
 import type { RnnModel } from './model';
 
 /** The tf.layers model with the same architecture and weights as ours. Caller disposes. */
@@ -40,7 +42,8 @@ export async function exportLayersModel(model: RnnModel, dir: string): Promise<v
     await seq.save(
       tf.io.withSaveHandler(async (artifacts) => {
         const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData);
-        fs.writeFileSync(path.join(dir, 'weights.bin'), Buffer.from(weightData));
+        // weights first, model.json last, each atomically: a model.json on disk has its weights.
+        writeFileAtomic.sync(path.join(dir, 'weights.bin'), Buffer.from(weightData), { fsync: true });
         const modelJSON = {
           modelTopology: artifacts.modelTopology,
           format: artifacts.format,
@@ -48,7 +51,7 @@ export async function exportLayersModel(model: RnnModel, dir: string): Promise<v
           convertedBy: 'tfjs-rnn',
           weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
         };
-        fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(modelJSON));
+        writeFileAtomic.sync(path.join(dir, 'model.json'), JSON.stringify(modelJSON), { fsync: true });
         return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
       }),
     );
@@ -57,26 +60,11 @@ export async function exportLayersModel(model: RnnModel, dir: string): Promise<v
   }
 }
 
-/** Loads dir/model.json (+ its weight files) with tf.loadLayersModel. */
+/**
+ * Loads dir/model.json (+ its weight files) with tf.loadLayersModel, through the checked reader
+ * (src/io/tfjs_artifacts.ts): weight paths stay inside dir, no links, sizes as declared.
+ */
 export async function loadExportedModel(dir: string): Promise<tf.LayersModel> {
-  const handler: tf.io.IOHandler = {
-    load: async () => {
-      const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
-      const weightSpecs: tf.io.WeightsManifestEntry[] = [];
-      const buffers: ArrayBuffer[] = [];
-      for (const group of json.weightsManifest) {
-        weightSpecs.push(...group.weights);
-        for (const p of group.paths) buffers.push(new Uint8Array(fs.readFileSync(path.join(dir, p))).buffer);
-      }
-      return {
-        modelTopology: json.modelTopology,
-        format: json.format,
-        generatedBy: json.generatedBy,
-        convertedBy: json.convertedBy,
-        weightSpecs,
-        weightData: tf.io.CompositeArrayBuffer.join(buffers),
-      };
-    },
-  };
-  return tf.loadLayersModel(handler);
+  const artifacts = readModelArtifacts(dir);
+  return tf.loadLayersModel({ load: async () => artifacts });
 }

@@ -8,19 +8,23 @@
  * A checkpoint after step s holds the weights, the optimizer state, the data stream's position and
  * s, so a run resumed from it computes exactly the steps s + 1, s + 2, … of the run it continues.
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import writeFileAtomic from 'write-file-atomic';
-import type { BackendInfo } from '../backend';
-import { loadCheckpoint, LoadedCheckpoint, NamedArray, saveCheckpoint } from './checkpoint';
-import { DEFAULT_TEXT, ParsedArgs, TrainConfig, UsageError } from './cli';
+import type { BackendInfo } from '../platform';
+import { JsonField } from '../io/json_field';
+import { RefusedFileError, SafeDir } from '../io/safe_dir';
+import { CheckpointContents, loadCheckpoint, LoadedCheckpoint, NamedArray, saveCheckpoint } from './checkpoint';
+import { DEFAULT_TEXT, ParsedArgs, ResumeError, TrainConfig, UsageError } from './cli';
 import { exportLayersModel } from './export';
 import { gradientFlow } from './grad_flow';
 import { accuracyOf, embeddingLookup, RnnModel } from './model';
 import { gradFlowSVG, lossCurveSVG, LossPoint } from './plots';
 import type { Progress } from './progress';
 import { Rng } from './random';
+import { checkCheckpointFits, checkRunEntries, readSavedRun, RUN_FILES, SavedRun, stableName } from './resume';
 import { makeTask } from './tasks';
 import type { QualityBar, Task } from './tasks/task';
 
@@ -61,8 +65,13 @@ export interface RunSetup {
   task: Task;
   steps: number;
   evalEvery: number;
+  /** The newest checkpoint that verifies (whether it fits the model is checked in run()). */
   resume: LoadedCheckpoint | null;
   resuming: boolean;
+  /** config.json as the run left it (resumes), to which the resume appends its entry. */
+  saved: SavedRun | null;
+  /** sha256 of the chars task's text, recorded in config.json and checked on resume. */
+  textSha256: string | null;
 }
 
 const PACKAGE_VERSION = (() => {
@@ -73,19 +82,43 @@ const PACKAGE_VERSION = (() => {
   }
 })();
 
-function readText(config: TrainConfig): string | undefined {
-  if (config.task !== 'chars') return undefined;
+/** The chars task's text (the user's own --text file, or the shipped default) and its sha256. */
+function readText(config: TrainConfig): { text: string; sha256: string } | null {
+  if (config.task !== 'chars') return null;
   const file = config.text ?? DEFAULT_TEXT;
   if (!fs.existsSync(file)) throw new UsageError(`--text: expected a readable file, got '${file}' (not found)`);
-  return fs.readFileSync(file, 'utf8');
+  const bytes = fs.readFileSync(file);
+  return { text: bytes.toString('utf8'), sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** The run to resume: config.json and a checkpoint that verifies, or a ResumeError; reads only. */
+function readResume(dir: string): { saved: SavedRun; checkpoint: LoadedCheckpoint } {
+  try {
+    const run = SafeDir.open(dir);
+    checkRunEntries(run);
+    const saved = readSavedRun(run);
+    const root = run.exists(RUN_FILES.checkpoints, 'directory') ? run.subdir(RUN_FILES.checkpoints) : null;
+    const checkpoint = root === null ? null : loadCheckpoint(root);
+    if (checkpoint === null) {
+      throw new ResumeError(
+        `--resume: expected a checkpoint in ${path.join(dir, RUN_FILES.checkpoints)}, found none (the run stopped before its first ` +
+          `checkpoint, or they were removed); start a new run with --out instead. Nothing in ${dir} was changed.`,
+      );
+    }
+    return { saved, checkpoint };
+  } catch (e) {
+    if (e instanceof RefusedFileError) throw new ResumeError(`--resume: ${e.message}\nNothing in ${dir} was changed.`);
+    throw e;
+  }
 }
 
 /** Turns parsed flags into a run; throws UsageError for anything wrong, before writing anything. */
 export function prepareRun(parsed: Exclude<ParsedArgs, { kind: 'help' }>): RunSetup {
   let config: TrainConfig;
   let resume: LoadedCheckpoint | null = null;
+  let saved: SavedRun | null = null;
   if (parsed.kind === 'resume') {
-    const saved = JSON.parse(fs.readFileSync(path.join(parsed.dir, 'config.json'), 'utf8')) as { config: TrainConfig };
+    ({ saved, checkpoint: resume } = readResume(parsed.dir));
     config = { ...saved.config, out: parsed.dir };
     const o = parsed.overrides;
     if (o.steps !== undefined) {
@@ -95,17 +128,22 @@ export function prepareRun(parsed: Exclude<ParsedArgs, { kind: 'help' }>): RunSe
     if (o.backend !== undefined) config.backend = o.backend;
     if (o.checkpointEvery !== undefined) config.checkpointEvery = o.checkpointEvery;
     if (o.logEvery !== undefined) config.logEvery = o.logEvery;
-    try {
-      resume = loadCheckpoint(path.join(parsed.dir, 'checkpoint'));
-    } catch (e) {
-      throw new UsageError(`--resume: ${(e as Error).message}`);
-    }
   } else {
     config = parsed.config;
   }
   let task: Task;
+  let text: ReturnType<typeof readText>;
   try {
-    task = makeTask(config.task, { seqLen: config.seqLen, seed: config.seed, text: readText(config) });
+    text = readText(config);
+    // Runs recorded before the text's sha256 was kept can still resume on the shipped default.
+    const unchecked = saved !== null && saved.textSha256 === null && config.text === null;
+    if (saved !== null && text !== null && !unchecked && text.sha256 !== saved.textSha256) {
+      throw new ResumeError(
+        `--resume: expected the text the run was trained on (sha256 ${saved.textSha256 ?? 'not recorded'}), got ` +
+          `${config.text ?? DEFAULT_TEXT} with sha256 ${text.sha256}. Nothing in ${parsed.kind === 'resume' ? parsed.dir : config.out} was changed.`,
+      );
+    }
+    task = makeTask(config.task, { seqLen: config.seqLen, seed: config.seed, text: text?.text });
   } catch (e) {
     if (e instanceof UsageError) throw e;
     throw new UsageError((e as Error).message);
@@ -115,7 +153,7 @@ export function prepareRun(parsed: Exclude<ParsedArgs, { kind: 'help' }>): RunSe
     throw new UsageError(`--steps: expected at least the checkpoint's step ${resume.step}, got ${steps}`);
   }
   const evalEvery = config.evalEvery >= 0 ? config.evalEvery : Math.max(config.logEvery, Math.round(steps / 10));
-  return { config, dir: config.out, task, steps, evalEvery, resume, resuming: parsed.kind === 'resume' };
+  return { config, dir: config.out, task, steps, evalEvery, resume, resuming: parsed.kind === 'resume', saved, textSha256: text?.sha256 ?? null };
 }
 
 function makeOptimizer(config: TrainConfig): tf.Optimizer {
@@ -157,11 +195,6 @@ function restoreOptimizerExtras(optimizer: tf.Optimizer, extras: Record<string, 
   }
 }
 
-/** Variable names without the per-process model prefix (m3/simple_rnn/kernel → simple_rnn/kernel). */
-function stableName(name: string): string {
-  return name.replace(/^m\d+\//, '').replace(/\/m\d+\//, '/');
-}
-
 /** Samples `length` characters from the chars model, starting from `startId`. */
 export async function sampleText(model: RnnModel, alphabet: string, startId: number, length: number, rng: Rng, temperature = 0.8): Promise<string> {
   const E = model.embedding;
@@ -194,23 +227,54 @@ export async function sampleText(model: RnnModel, alphabet: string, startId: num
   return out;
 }
 
-function readMetrics(file: string): MetricsLine[] {
-  if (!fs.existsSync(file)) return [];
-  const lines: MetricsLine[] = [];
-  for (const raw of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (raw.trim() === '') continue;
-    try {
-      lines.push(JSON.parse(raw) as MetricsLine);
-    } catch {
-      // a line cut short by a crash: dropped, its step is recomputed after the resume
-    }
-  }
-  return lines;
+/** A line of metrics.jsonl as it is on disk, and what it says (null: cut short by a crash). */
+interface MetricsRecord {
+  raw: string;
+  line: MetricsLine | null;
+}
+
+function readMetrics(run: SafeDir): MetricsRecord[] {
+  if (!run.exists(RUN_FILES.metrics, 'file')) return [];
+  return run
+    .readText(RUN_FILES.metrics)
+    .split('\n')
+    .filter((raw) => raw.trim() !== '')
+    .map((raw) => {
+      try {
+        return { raw, line: JSON.parse(raw) as MetricsLine };
+      } catch {
+        return { raw, line: null };
+      }
+    });
+}
+
+function writeAtomic(file: string, data: string | Buffer): void {
+  writeFileAtomic.sync(file, data, { fsync: true });
 }
 
 function passes(bar: QualityBar, loss: number, accuracy: number | undefined): boolean {
   const v = bar.metric === 'loss' ? loss : (accuracy ?? NaN);
   return bar.direction === 'below' ? v < bar.value : v > bar.value;
+}
+
+/** How far a loss is from the baseline, in words that hold on either side of it. */
+function againstBaseline(loss: number, baseline: number): string {
+  const base = `the baseline ${baseline.toFixed(4)}`;
+  if (!Number.isFinite(loss) || !(baseline > 0)) return '';
+  if (loss === baseline) return ` (equal to ${base})`;
+  const side = loss < baseline ? 'below' : 'above';
+  if (loss <= 0) return ` (${side} ${base})`;
+  const ratio = loss < baseline ? baseline / loss : loss / baseline;
+  // Close to the baseline a ratio reads as "1.0×"; a percentage says which side.
+  const amount = ratio >= 1.1 ? `${ratio.toFixed(1)}×` : `${((Math.abs(loss - baseline) / baseline) * 100).toFixed(1)}%`;
+  return ` (${amount} ${side} ${base})`;
+}
+
+/** The closing line of a completed run: the held-out result, against the baseline and the bar. */
+export function resultMessage(bar: QualityBar, evalLoss: number, evalAccuracy: number | undefined, passed: boolean): string {
+  const vsLoss = bar.metric === 'loss' ? againstBaseline(evalLoss, bar.baseline) : '';
+  const acc = evalAccuracy === undefined ? '' : `, accuracy ${evalAccuracy.toFixed(3)}${bar.metric === 'accuracy' ? ` (baseline ${bar.baseline.toFixed(3)})` : ''}`;
+  return `held-out loss ${evalLoss.toFixed(4)}${vsLoss}${acc}: bar ${passed ? 'PASSED' : 'NOT reached'} (${bar.text})`;
 }
 
 export class Trainer {
@@ -235,9 +299,8 @@ export class Trainer {
 
   async run(): Promise<TrainResult> {
     const { config, task, steps, dir } = this.setup;
-    const ckptRoot = path.join(dir, 'checkpoint');
-    const metricsFile = path.join(dir, 'metrics.jsonl');
-    fs.mkdirSync(dir, { recursive: true });
+    const ckptRoot = path.join(dir, RUN_FILES.checkpoints);
+    const metricsFile = path.join(dir, RUN_FILES.metrics);
 
     const model = new RnnModel({
       input: task.input,
@@ -256,22 +319,26 @@ export class Trainer {
       return { x: tf.slice(evalSet.x, 0, n), y: tf.slice(evalSet.y, 0, n) };
     });
     try {
-      await this.writeConfig(model);
-      const ck = this.setup.resume;
-      if (ck !== null) {
-        await this.restore(ck, model, optimizer, task);
-        this.progress.log(`resumed from ${path.relative(process.cwd(), ck.dir)} (step ${ck.step})`);
-        for (const s of ck.skipped) this.progress.log(`skipped a bad checkpoint: ${s}`);
-      }
-      // Keep only the metrics the restored state has produced: later lines are recomputed.
-      const kept = readMetrics(metricsFile).filter((m) => m.step <= this.step);
-      writeFileAtomic.sync(metricsFile, kept.map((m) => `${JSON.stringify(m)}\n`).join(''), { fsync: true });
-      const initFlowFile = path.join(dir, 'grad_flow_init.json');
-      if (this.step === 0 || !fs.existsSync(initFlowFile)) {
-        fs.writeFileSync(initFlowFile, JSON.stringify(await gradientFlow(model, flowBatch.x, flowBatch.y)));
-      }
-
+      // Everything that can refuse the run comes before its first write.
+      const resumed = this.setup.resuming ? SafeDir.open(dir) : null;
+      const savedInitFlow = resumed === null ? null : this.readInitFlow(resumed);
+      // The model is at its seeded initialisation here, also when resuming.
+      const initFlow = savedInitFlow ?? (await gradientFlow(model, flowBatch.x, flowBatch.y));
+      const ck = this.setup.resume === null ? null : await this.fittingCheckpoint(this.setup.resume, model, optimizer);
+      if (ck !== null) await this.restore(ck, model, optimizer);
       const bar = await task.qualityBar();
+
+      // The run goes ahead: from here on its files change.
+      fs.mkdirSync(dir, { recursive: true });
+      const run = SafeDir.open(dir);
+      this.writeConfig(model);
+      if (ck !== null) {
+        this.progress.log(`resumed from ${path.relative(process.cwd(), ck.dir)} (step ${ck.step})`);
+        for (const s of ck.skipped) this.progress.log(`skipped a checkpoint: ${s}`);
+      }
+      this.keepMetricsUpToStep(run);
+      if (savedInitFlow === null) writeAtomic(path.join(dir, RUN_FILES.initFlow), JSON.stringify(initFlow));
+
       this.progress.log(`task ${task.name}: ${model.countParams()} parameters, ${steps} steps of ${config.batchSize}; bar: ${bar.text}`);
       const result = await this.loop(model, optimizer, bar, evalSet, metricsFile, ckptRoot);
       if (result.status !== 'completed') return result;
@@ -279,26 +346,24 @@ export class Trainer {
       // The end: held-out result, pictures, exported model, summary.
       const ev = await model.evaluate(evalSet.x, evalSet.y);
       const passed = passes(bar, ev.loss, ev.accuracy);
-      const lines = readMetrics(metricsFile);
-      const points: LossPoint[] = lines.map((m) => ({ step: m.step, loss: m.loss, evalLoss: m.evalLoss }));
-      fs.writeFileSync(
-        path.join(dir, 'loss_curve.svg'),
-        await lossCurveSVG(points, `${task.name}: loss (${config.optimizer}, lr ${config.lr}, ${this.backendInfo.backend})`, bar.metric === 'loss' ? { value: bar.value, label: 'bar' } : undefined),
+      const points: LossPoint[] = readMetrics(run).flatMap((r) => (r.line === null ? [] : [{ step: r.line.step, loss: r.line.loss, evalLoss: r.line.evalLoss }]));
+      writeAtomic(
+        path.join(dir, RUN_FILES.lossCurve),
+        await lossCurveSVG(points, `${task.name}: loss (${config.optimizer}, lr ${config.lr}, ${this.backendInfo.backend})`, bar.metric === 'loss' ? { value: bar.value, label: `bar (${bar.value.toPrecision(3)})` } : undefined),
       );
-      const initNorms = JSON.parse(fs.readFileSync(initFlowFile, 'utf8')) as number[];
       const finalNorms = await gradientFlow(model, flowBatch.x, flowBatch.y);
-      fs.writeFileSync(path.join(dir, 'grad_flow.json'), JSON.stringify({ init: initNorms, final: finalNorms }));
-      fs.writeFileSync(
-        path.join(dir, 'grad_flow.svg'),
+      writeAtomic(path.join(dir, RUN_FILES.flow), JSON.stringify({ init: initFlow, final: finalNorms }));
+      writeAtomic(
+        path.join(dir, RUN_FILES.flowPlot),
         await gradFlowSVG(
           [
-            { label: 'at initialisation', norms: initNorms },
+            { label: 'at initialisation', norms: initFlow },
             { label: `after ${this.step} steps`, norms: finalNorms },
           ],
           `${task.name}: ‖∂L/∂h_t‖ over time (T = ${config.seqLen}, batch of ${flowBatch.x.shape[0]})`,
         ),
       );
-      await exportLayersModel(model, path.join(dir, 'model'));
+      await exportLayersModel(model, path.join(dir, RUN_FILES.model));
       const summary = {
         task: task.name,
         steps: this.step,
@@ -308,20 +373,73 @@ export class Trainer {
         passed,
         backend: this.backendInfo.backend,
       };
-      fs.writeFileSync(path.join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-      const acc = ev.accuracy === undefined ? '' : `, accuracy ${ev.accuracy.toFixed(3)}`;
-      const ratio = bar.metric === 'loss' && ev.loss > 0 ? ` (${(bar.baseline / ev.loss).toFixed(1)}× below the baseline ${bar.baseline.toFixed(4)})` : '';
-      return {
-        ...result,
-        evalLoss: ev.loss,
-        evalAccuracy: ev.accuracy,
-        passed,
-        message: `held-out loss ${ev.loss.toFixed(4)}${ratio}${acc}: bar ${passed ? 'PASSED' : 'NOT reached'} (${bar.text})`,
-      };
+      writeAtomic(path.join(dir, RUN_FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
+      return { ...result, evalLoss: ev.loss, evalAccuracy: ev.accuracy, passed, message: resultMessage(bar, ev.loss, ev.accuracy, passed) };
     } finally {
       tf.dispose([evalSet.x, evalSet.y, flowBatch.x, flowBatch.y]);
       disposeOptimizer(optimizer);
       model.dispose();
+    }
+  }
+
+  /**
+   * The gradient flow at initialisation saved when the run started (JSON.stringify wrote NaN and
+   * Infinity as null); null when it is missing or not T numbers, and so is computed again.
+   */
+  private readInitFlow(run: SafeDir): number[] | null {
+    if (!run.exists(RUN_FILES.initFlow, 'file')) return null;
+    try {
+      const norms = new JsonField(run.display(RUN_FILES.initFlow), run.readJSON(RUN_FILES.initFlow)).items().map((f) => (f.value === null ? NaN : f.number()));
+      return norms.length === this.setup.config.seqLen ? norms : null;
+    } catch (e) {
+      if (e instanceof RefusedFileError) return null;
+      throw e;
+    }
+  }
+
+  /**
+   * metrics.jsonl keeps the lines up to the step the run continues from; later ones (steps the
+   * resumed run takes again, lines cut short by a crash) move to metrics.superseded.jsonl, so no
+   * line is ever lost. Untouched when there is nothing to move.
+   */
+  private keepMetricsUpToStep(run: SafeDir): void {
+    const records = readMetrics(run);
+    const kept = records.filter((r) => r.line !== null && r.line.step <= this.step);
+    const file = path.join(run.path, RUN_FILES.metrics);
+    if (!fs.existsSync(file)) writeAtomic(file, '');
+    if (kept.length === records.length) return;
+    const moved = records.filter((r) => !kept.includes(r));
+    fs.appendFileSync(path.join(run.path, RUN_FILES.supersededMetrics), moved.map((r) => `${r.raw}\n`).join(''));
+    writeAtomic(file, kept.map((r) => `${r.raw}\n`).join(''));
+    this.progress.log(`metrics.jsonl: ${moved.length} line(s) after step ${this.step} moved to ${RUN_FILES.supersededMetrics} (those steps run again)`);
+  }
+
+  /**
+   * The checkpoint to continue from: the one prepareRun read when it fits the model and the
+   * optimizer, else the newest one that does. A ResumeError when none does (nothing written yet).
+   */
+  private async fittingCheckpoint(first: LoadedCheckpoint, model: RnnModel, optimizer: tf.Optimizer): Promise<LoadedCheckpoint> {
+    const target = {
+      variables: model.variables.map((v) => ({ name: v.name, shape: v.shape })),
+      optimizer: this.setup.config.optimizer,
+      optimizerExtras: Object.keys(await optimizerExtras(optimizer)),
+      task: this.setup.task,
+    };
+    const fits = (ck: CheckpointContents, dir: string): void => checkCheckpointFits(ck, dir, target);
+    try {
+      fits(first, first.dir);
+      return first;
+    } catch {
+      // Read them again, newest first, with the check: the reasons are collected there.
+    }
+    const dir = this.setup.dir;
+    try {
+      const ck = loadCheckpoint(SafeDir.open(dir).subdir(RUN_FILES.checkpoints), fits);
+      if (ck === null) throw new RefusedFileError(path.join(dir, RUN_FILES.checkpoints), 'expected a checkpoint, found none');
+      return ck;
+    } catch (e) {
+      if (e instanceof RefusedFileError) throw new ResumeError(`--resume: ${e.message}\nNothing in ${dir} was changed.`);
+      throw e;
     }
   }
 
@@ -464,53 +582,44 @@ export class Trainer {
     this.lastSavedStep = this.step;
   }
 
-  private async restore(ck: LoadedCheckpoint, model: RnnModel, optimizer: tf.Optimizer, task: Task): Promise<void> {
+  /** Puts ck (checked by fittingCheckpoint) into the model, the optimizer and the data stream. */
+  private async restore(ck: LoadedCheckpoint, model: RnnModel, optimizer: tf.Optimizer): Promise<void> {
     const vars = model.variables;
-    const arrays = ck.groups.model ?? [];
-    if (arrays.length !== vars.length) {
-      throw new Error(`expected ${vars.length} weight arrays in ${ck.dir}, got ${arrays.length}`);
-    }
-    arrays.forEach((a, i) => {
-      if (a.shape.join(',') !== vars[i].shape.join(',')) {
-        throw new Error(`expected ${stableName(vars[i].name)} of shape [${vars[i].shape}] in ${ck.dir}, got [${a.shape}]`);
-      }
-      tf.tidy(() => vars[i].assign(tf.tensor(a.data, a.shape)));
-    });
-    const opt = (ck.meta.optimizer ?? {}) as { name?: string; extras?: Record<string, number> };
-    if (opt.name !== this.setup.config.optimizer) {
-      throw new Error(`expected optimizer state of ${this.setup.config.optimizer} in ${ck.dir}, got ${String(opt.name)}`);
-    }
-    const tensors = (ck.groups.optimizer ?? []).map((a) => ({ name: a.name, tensor: tf.tensor(a.data, a.shape, a.dtype) }));
+    ck.groups.model.forEach((a, i) => tf.tidy(() => vars[i].assign(tf.tensor(a.data, a.shape))));
+    const tensors = ck.groups.optimizer.map((a) => ({ name: a.name, tensor: tf.tensor(a.data, a.shape, a.dtype) }));
     await optimizer.setWeights(tensors);
     tf.dispose(tensors.map((t) => t.tensor));
-    restoreOptimizerExtras(optimizer, opt.extras ?? {});
-    task.restore(ck.meta.data as Record<string, unknown>);
+    const opt = ck.meta.optimizer as { extras: Record<string, number> };
+    restoreOptimizerExtras(optimizer, opt.extras);
+    this.setup.task.restore(ck.meta.data as Record<string, unknown>);
     this.step = ck.step;
     this.lastSavedStep = ck.step;
   }
 
-  private async writeConfig(model: RnnModel): Promise<void> {
-    const file = path.join(this.setup.dir, 'config.json');
+  private writeConfig(model: RnnModel): void {
+    const file = path.join(this.setup.dir, RUN_FILES.config);
     const info = this.backendInfo;
     const backend = { backend: info.backend, package: info.package, version: info.version, summary: info.summary };
+    const saved = this.setup.saved;
     let doc: Record<string, unknown>;
-    if (this.setup.resuming && fs.existsSync(file)) {
-      doc = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    if (saved !== null) {
+      doc = saved.doc;
       const resumes = (doc.resumes as unknown[] | undefined) ?? [];
-      resumes.push({ at: new Date().toISOString(), fromStep: this.setup.resume?.step ?? 0, steps: this.setup.steps, backend });
+      resumes.push({ at: new Date().toISOString(), fromStep: this.step, steps: this.setup.steps, backend });
       doc.resumes = resumes;
       doc.config = this.setup.config;
     } else {
+      const task = this.setup.task;
       doc = {
         config: this.setup.config,
         steps: this.setup.steps,
         parameters: model.countParams(),
-        task: { name: this.setup.task.name, epochSize: this.setup.task.epochSize, vocabulary: this.setup.task.alphabet },
+        task: { name: task.name, epochSize: task.epochSize, vocabulary: task.alphabet, textSha256: this.setup.textSha256 ?? undefined },
         backend,
         versions: { 'tfjs-rnn': PACKAGE_VERSION, '@tensorflow/tfjs': tf.version.tfjs, node: process.version },
         startedAt: new Date().toISOString(),
       };
     }
-    writeFileAtomic.sync(file, `${JSON.stringify(doc, null, 2)}\n`, { fsync: true });
+    writeAtomic(file, `${JSON.stringify(doc, null, 2)}\n`);
   }
 }

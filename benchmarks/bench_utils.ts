@@ -1,9 +1,0 @@
-/** Small helpers shared by the benchmark scripts: seeded data, statistics. */
-
-export { seededArray, seededTensor } from '../src/seeded';
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}

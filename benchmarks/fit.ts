@@ -1,0 +1,183 @@
+/**
+ * `npm run bench -- --fit`: model.fit() with our drop-in layer against the same model with the
+ * stock tf.layers layer, same weights, in one run. Per cell (lstm and gru by default; gru is
+ * resetAfter false, tf.layers' only form; recurrentActivation 'sigmoid' for both) and shape:
+ *   Sequential[ layer({ units: H, inputShape: [T, D] }) → dense(1) ], adam, mean squared error,
+ *   one epoch = 4 batches of B sequences: `await model.fit(x, y, { epochs: 1, batchSize: B })`.
+ * fit reads each batch's loss back, so the clock stops after the work. Warm-up: `warmup`
+ * trainOnBatch calls per model; then `reps` timed epochs, fewer when they pass the budget (at
+ * least one). Backend: wasm unless --backend says otherwise. Writes fit-<backend>-<date>.json and
+ * latest-fit-<backend>.md (with -quick for --quick) to --out.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import writeFileAtomic from 'write-file-atomic';
+import { gru } from '../src/layers/gru_layer';
+import { lstm } from '../src/layers/lstm_layer';
+import { simpleRNN } from '../src/layers/simple_rnn_layer';
+import { seededTensor } from '../src/seeded';
+import type { Log } from './bench_shape';
+import type { CellName } from './cells';
+import { loadAverage, machineInfo } from './machine';
+import { initBackend } from './platform';
+import { parseShape, ShapeSpec } from './shapes';
+import { stat } from './timing';
+import type { BenchOptions, MachineInfo, Stat } from './types';
+
+// ---- config ------------------------------------------------------------------------------------
+/** The issue's two shapes: per-op overhead rules the first, matMul speed the second (S3). */
+const FIT_SHAPES = ['B32xT50xD32xH64', 'B64xT100xD128xH256'];
+const QUICK_SHAPES = ['B32xT50xD32xH64'];
+const BATCHES = 4; // per epoch
+const DEFAULT_BACKEND = 'wasm';
+// -------------------------------------------------------------------------------------------------
+
+type Initializer = ReturnType<typeof tf.initializers.glorotUniform>;
+type LayerArgs = { units: number; inputShape: number[]; recurrentActivation: 'sigmoid'; kernelInitializer: Initializer; recurrentInitializer: Initializer };
+type StockArgs = Parameters<typeof tf.layers.lstm>[0];
+
+/** Each cell's layer of ours and the stock one, from the same args. */
+const LAYERS: Record<CellName, { ours(a: LayerArgs): tf.layers.Layer; stock(a: LayerArgs): tf.layers.Layer; what: string }> = {
+  simple: {
+    ours: ({ recurrentActivation: _r, ...a }) => simpleRNN(a),
+    stock: ({ recurrentActivation: _r, ...a }) => tf.layers.simpleRNN(a as StockArgs),
+    what: 'SimpleRNN (tanh)',
+  },
+  lstm: { ours: (a) => lstm(a), stock: (a) => tf.layers.lstm(a as StockArgs), what: "LSTM (recurrentActivation 'sigmoid')" },
+  gru: { ours: (a) => gru(a), stock: (a) => tf.layers.gru(a as StockArgs), what: "GRU (recurrentActivation 'sigmoid', resetAfter false)" },
+};
+
+export interface FitResult {
+  cell: CellName;
+  shape: string;
+  B: number;
+  T: number;
+  D: number;
+  H: number;
+  batches: number;
+  /** ms per epoch of `batches` batches. */
+  ours: Stat;
+  stock: Stat;
+  /** stock median / ours median. */
+  speedup: number;
+}
+
+export interface FitReport {
+  schema: 'tfjs-rnn-bench-fit/1';
+  backend: string;
+  backendSummary: string;
+  date: string;
+  machine: MachineInfo;
+  options: { reps: number; warmup: number; budgetS: number; seed: number; quick: boolean };
+  results: FitResult[];
+  /** Live tensors left after each cell × shape (should be 0). */
+  leakedTensors: Record<string, number>;
+}
+
+function compiled(layer: tf.layers.Layer): tf.Sequential {
+  const m = tf.sequential({ layers: [layer, tf.layers.dense({ units: 1 })] });
+  m.compile({ optimizer: tf.train.adam(1e-3), loss: 'meanSquaredError' });
+  return m;
+}
+
+/** Times epochs of model.fit: warm-up batches first, then reps epochs while within the budget. */
+async function timeEpochs(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, s: ShapeSpec, o: BenchOptions, log: Log, label: string): Promise<Stat> {
+  const [xb, yb] = [tf.slice(x, 0, s.B), tf.slice(y, 0, s.B)];
+  for (let i = 0; i < o.warmup; i++) await model.trainOnBatch(xb, yb);
+  tf.dispose([xb, yb]);
+  const samples: number[] = [];
+  const t0 = performance.now();
+  while (samples.length < o.reps && (samples.length === 0 || performance.now() - t0 < o.budgetS * 1000)) {
+    const start = performance.now();
+    await model.fit(x, y, { epochs: 1, batchSize: s.B, shuffle: false, verbose: 0 });
+    samples.push(performance.now() - start);
+  }
+  const st = stat(samples);
+  log(`  ${label.padEnd(28)} ${st.median.toFixed(0).padStart(7)} ms/epoch  (min ${st.min.toFixed(0)}, max ${st.max.toFixed(0)}, ${st.reps} reps)`);
+  return st;
+}
+
+async function benchOne(cell: CellName, s: ShapeSpec, o: BenchOptions, log: Log): Promise<FitResult> {
+  const seed = o.seed;
+  const args: LayerArgs = {
+    units: s.H,
+    inputShape: [s.T, s.D],
+    recurrentActivation: 'sigmoid',
+    // Seeded, and cheaper than tf.layers' orthogonal default (a QR of [4H, H]); copied to the stock model anyway.
+    kernelInitializer: tf.initializers.glorotUniform({ seed }),
+    recurrentInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }),
+  };
+  const ours = compiled(LAYERS[cell].ours(args));
+  const stock = compiled(LAYERS[cell].stock(args));
+  stock.setWeights(ours.getWeights());
+  const x = seededTensor([BATCHES * s.B, s.T, s.D], seed + 2);
+  const y = seededTensor([BATCHES * s.B, 1], seed + 3);
+  log(`[${cell} ${s.name}] ${LAYERS[cell].what}, ${BATCHES} batches of ${s.B}, adam`);
+  const oursMs = await timeEpochs(ours, x, y, s, o, log, 'tfjs-rnn layers.' + cell);
+  const stockMs = await timeEpochs(stock, x, y, s, o, log, 'tf.layers.' + cell);
+  tf.dispose([x, y]);
+  for (const m of [ours, stock]) {
+    m.optimizer.dispose(); // a model does not dispose an optimizer it was given
+    m.dispose();
+  }
+  const speedup = stockMs.median / oursMs.median;
+  log(`  speed-up ${speedup.toFixed(1)}×`);
+  return { cell, shape: s.name, B: s.B, T: s.T, D: s.D, H: s.H, batches: BATCHES, ours: oursMs, stock: stockMs, speedup };
+}
+
+/** latest-fit.md: the table of one backend's run. */
+export function fitMarkdown(r: FitReport): string {
+  const m = r.machine;
+  const rows = r.results.map(
+    (x) =>
+      `| ${x.cell} | B${x.B} T${x.T} D${x.D} H${x.H} | ${x.ours.median.toFixed(0)} (${x.ours.min.toFixed(0)}–${x.ours.max.toFixed(0)}) | ` +
+      `${x.stock.median.toFixed(0)} (${x.stock.min.toFixed(0)}–${x.stock.max.toFixed(0)}) | **${x.speedup.toFixed(1)}×** |`,
+  );
+  return [
+    `# model.fit(): tfjs-rnn layers vs tf.layers, ${r.backend} (${r.date})`,
+    '',
+    `One epoch of ${r.results[0]?.batches ?? BATCHES} batches, adam, same weights; ms per epoch, median (min–max) of up to ${r.options.reps} epochs after ${r.options.warmup} warm-up batch(es).`,
+    `Machine: ${m.cpuModel}, ${m.cores} cores, node ${m.node}, tfjs ${m.tfjs}; load ${m.loadAvgStart.join(' ')} → ${(m.loadAvgEnd ?? []).join(' ')}. Backend: ${r.backendSummary}.`,
+    `Command: \`npm run bench -- --fit${r.options.quick ? ' --quick' : ''} --backend ${r.backend}\``,
+    '',
+    '| cell | shape | tfjs-rnn ms/epoch | tf.layers ms/epoch | speed-up |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+/** The whole --fit run: each backend (default wasm), each cell, each shape. Returns the files written. */
+export async function runFitBench(o: BenchOptions): Promise<string[]> {
+  const log: Log = o.quiet ? () => undefined : (line) => console.log(line);
+  fs.mkdirSync(o.outDir, { recursive: true });
+  const shapes = o.shapes ?? (o.quick ? QUICK_SHAPES : FIT_SHAPES).map(parseShape);
+  const date = new Date().toISOString().slice(0, 10);
+  const suffix = o.quick ? '-quick' : '';
+  const files: string[] = [];
+  for (const backend of o.backends ?? [DEFAULT_BACKEND]) {
+    const info = await initBackend(backend);
+    const machine = machineInfo();
+    log(`fit() benchmark on ${info.summary}; load ${machine.loadAvgStart.join(' ')}`);
+    const report: FitReport = {
+      schema: 'tfjs-rnn-bench-fit/1', backend: info.backend, backendSummary: info.summary, date, machine,
+      options: { reps: o.reps, warmup: o.warmup, budgetS: o.budgetS, seed: o.seed, quick: o.quick }, results: [], leakedTensors: {},
+    };
+    for (const cell of o.cells) {
+      for (const s of shapes) {
+        const before = tf.memory().numTensors;
+        report.results.push(await benchOne(cell, s, o, log));
+        report.leakedTensors[`${cell} ${s.name}`] = tf.memory().numTensors - before;
+      }
+    }
+    report.machine = { ...machine, loadAvgEnd: loadAverage() };
+    const json = path.join(o.outDir, `fit-${info.backend}-${date}${suffix}.json`);
+    const md = path.join(o.outDir, `latest-fit-${info.backend}${suffix}.md`);
+    writeFileAtomic.sync(json, JSON.stringify(report, null, 1) + '\n');
+    writeFileAtomic.sync(md, fitMarkdown(report));
+    files.push(json, md);
+  }
+  log(`wrote ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
+  return files;
+}

@@ -1,0 +1,101 @@
+/**
+ * Argument checks shared by every cell. Each error says what was expected and what was given:
+ * `expected input [batch, time, 10], got [8, 2, 12]`.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export function fmt(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/** How a value that is not what we wanted reads in a message. */
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (Array.isArray(v)) return `a plain array (length ${v.length})`;
+  if (v instanceof tf.Tensor) return v.isDisposed ? 'a disposed tensor' : `a tensor ${fmt(v.shape)}`;
+  if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'Object'})`;
+  return String(v);
+}
+
+export function checkPositiveInt(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
+    throw new Error(`expected ${name} to be a positive integer, got ${describe(v)}`);
+  }
+  return v;
+}
+
+export function checkBoolean(name: string, v: unknown, fallback: boolean): boolean {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean') throw new Error(`expected ${name} to be true or false, got ${describe(v)}`);
+  return v;
+}
+
+export function checkOneOf<T extends string>(name: string, v: unknown, allowed: readonly T[]): T {
+  if (!allowed.includes(v as T)) throw new Error(`expected ${name} to be one of ${allowed.join(', ')}, got ${describe(v)}`);
+  return v as T;
+}
+
+/** A live float32 tf.Tensor. */
+export function checkTensor(what: string, t: unknown): tf.Tensor {
+  if (!(t instanceof tf.Tensor)) throw new Error(`expected ${what} to be a tf.Tensor, got ${describe(t)}`);
+  if (t.isDisposed) throw new Error(`expected ${what} to be a live tf.Tensor, got a disposed one`);
+  if (t.dtype !== 'float32') throw new Error(`expected ${what} of dtype float32, got ${t.dtype}`);
+  return t;
+}
+
+export function checkShape(what: string, t: tf.Tensor, expected: readonly number[], expectedText?: string): void {
+  const ok = t.rank === expected.length && t.shape.every((s, i) => s === expected[i]);
+  if (!ok) throw new Error(`expected ${what} ${expectedText ?? fmt(expected)}, got ${fmt(t.shape)}`);
+}
+
+/** A live float32 tensor of exactly this shape. */
+export function checkTensorShape(what: string, t: unknown, expected: readonly number[], expectedText?: string): tf.Tensor {
+  const tensor = checkTensor(what, t);
+  checkShape(what, tensor, expected, expectedText);
+  return tensor;
+}
+
+/** Backends whose tensors can be read synchronously (webgpu under Node cannot). */
+function canReadSync(): boolean {
+  return tf.getBackend() !== 'webgpu';
+}
+
+/**
+ * Refuses NaN and ±Infinity, where a synchronous read is possible (not on webgpu). Used for
+ * weights, which are set rarely; inputs are not checked (that would read every batch back).
+ */
+export function checkFinite(what: string, t: tf.Tensor): void {
+  if (!canReadSync()) return;
+  const v = t.dataSync();
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isFinite(v[i])) throw new Error(`expected ${what} to hold finite numbers, got ${v[i]} at flat index ${i}`);
+  }
+}
+
+/** Validated x (and initial states): B, T and whether x was one sequence [T, D]. */
+export function checkInput(
+  x: unknown,
+  D: number,
+  H: number,
+  initial: ReadonlyArray<readonly [string, unknown]>,
+): { B: number; T: number; unbatched: boolean } {
+  if (!(x instanceof tf.Tensor)) throw new Error(`expected input to be a tf.Tensor [batch, time, ${D}], got ${describe(x)}`);
+  if (x.isDisposed) throw new Error(`expected input to be a live tf.Tensor, got a disposed one`);
+  if (x.rank !== 3 && x.rank !== 2) {
+    throw new Error(`expected input [batch, time, ${D}] or [time, ${D}], got ${fmt(x.shape)} (rank ${x.rank})`);
+  }
+  const unbatched = x.rank === 2;
+  const [B, T, Dx] = unbatched ? [1, x.shape[0], x.shape[1]] : x.shape;
+  const expectedText = unbatched ? `[time, ${D}]` : `[batch, time, ${D}]`;
+  if (Dx !== D) throw new Error(`expected input ${expectedText}, got ${fmt(x.shape)}`);
+  if (T === 0) throw new Error(`expected at least one time step, got input ${fmt(x.shape)}`);
+  if (B === 0) throw new Error(`expected at least one sequence in the batch, got input ${fmt(x.shape)}`);
+  checkTensor('input', x);
+  for (const [name, s] of initial) {
+    if (s == null) continue;
+    checkTensorShape(name, s, unbatched ? [H] : [B, H]);
+  }
+  return { B, T, unbatched };
+}

@@ -1,0 +1,276 @@
+/**
+ * What every cell class shares: its weights as tf.Variables with Keras's names, shapes, order and
+ * seeded initializers; getWeights/setWeights; the forward pass that records a tape; the manual
+ * backward; the differentiable application. The math is the cell's CellMath (cell.ts), run by the
+ * time-step driver (src/scan/scan.ts). SimpleRNN, LSTM and GRU are thin classes over this.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { CellMath, CellWeights } from './cell';
+import { checkBoolean, checkFinite, checkInput, checkPositiveInt, checkShape, checkTensor, checkTensorShape, describe, fmt } from './checks';
+import { DifferentiableOptions, differentiableScan } from './differentiable';
+import { RNNTape } from './tape';
+import { ScanTape, scanBackward, scanForward } from '../scan/scan';
+
+/** The config every cell takes. */
+export interface RecurrentCellConfig {
+  inputDim: number;
+  units: number;
+  /** Default true. */
+  useBias?: boolean;
+  /** Seed of the initializers. Default 0. */
+  seed?: number;
+  /** Prefix of the variable names. Default '<cell>_<n>'. */
+  name?: string;
+}
+
+/** How a cell class describes its weights to the base class. */
+export interface CellShape {
+  /** Default name prefix ('simple_rnn', 'lstm', 'gru'). */
+  prefix: string;
+  gates: number;
+  /** The bias's shape for H units. */
+  biasShape(H: number): number[];
+  /** Its initial value (zeros; an LSTM's forget block 1 with unitForgetBias). */
+  initBias(H: number): tf.Tensor;
+  kernel(D: number, H: number, seed: number): tf.Tensor2D;
+  recurrentKernel(H: number, seed: number): tf.Tensor2D;
+}
+
+/** Gradients of one backward pass, by state, in the driver's terms (the classes name them). */
+export interface StateGradients {
+  kernel: tf.Tensor2D;
+  recurrentKernel: tf.Tensor2D;
+  bias: tf.Tensor | null;
+  input: tf.Tensor;
+  initial: tf.Tensor[];
+  state?: tf.Tensor;
+}
+
+/** The largest tensor we try to allocate (tfjs's typed arrays are limited to 2³¹ − 1 elements). */
+const MAX_ELEMENTS = 2 ** 31 - 1;
+const counters = new Map<string, number>();
+
+export abstract class RecurrentCell {
+  readonly inputDim: number;
+  readonly units: number;
+  readonly useBias: boolean;
+  readonly name: string;
+  readonly kernel: tf.Variable<tf.Rank.R2>; // [D, G·H]
+  readonly recurrentKernel: tf.Variable<tf.Rank.R2>; // [H, G·H]
+  /** null when useBias is false. */
+  readonly bias: tf.Variable | null;
+  private disposed = false;
+
+  protected constructor(
+    config: RecurrentCellConfig,
+    shape: CellShape,
+    /** The cell's math, made from its validated config. */
+    private readonly math: CellMath,
+  ) {
+    this.inputDim = checkPositiveInt('inputDim', config.inputDim);
+    this.units = checkPositiveInt('units', config.units);
+    this.useBias = checkBoolean('useBias', config.useBias, true);
+    const seed = config.seed ?? 0;
+    if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new Error(`expected seed to be an integer, got ${describe(seed)}`);
+    if (config.name !== undefined && (typeof config.name !== 'string' || config.name === '')) {
+      throw new Error(`expected name to be a non-empty string, got ${describe(config.name)}`);
+    }
+    const n = counters.get(shape.prefix) ?? 0;
+    counters.set(shape.prefix, n + 1);
+    this.name = config.name ?? `${shape.prefix}_${n}`;
+    const [D, H, G] = [this.inputDim, this.units, shape.gates];
+    for (const [what, dims] of [['kernel', [D, G * H]], ['recurrentKernel', [H, G * H]]] as const) {
+      if (dims[0] * dims[1] > MAX_ELEMENTS) {
+        throw new Error(`expected ${what} of at most ${MAX_ELEMENTS} values, got ${fmt(dims)} = ${dims[0] * dims[1]} (inputDim ${D}, units ${H})`);
+      }
+    }
+    const made: tf.Variable[] = [];
+    const variable = <R extends tf.Rank>(make: () => tf.Tensor<R>, suffix: string): tf.Variable<R> => {
+      const v = tf.tidy(() => tf.variable(make(), true, `${this.name}/${suffix}`));
+      made.push(v);
+      return v;
+    };
+    try {
+      this.kernel = variable(() => shape.kernel(D, H, seed), 'kernel');
+      this.recurrentKernel = variable(() => shape.recurrentKernel(H, seed), 'recurrent_kernel');
+      this.bias = this.useBias ? variable(() => shape.initBias(H), 'bias') : null;
+    } catch (e) {
+      tf.dispose(made); // nothing half-made stays behind
+      throw e;
+    }
+  }
+
+  /** True after dispose(). */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** The trainable variables, in tf.layers order: kernel, recurrentKernel[, bias]. */
+  get trainableWeights(): tf.Variable[] {
+    return this.bias === null ? [this.kernel, this.recurrentKernel] : [this.kernel, this.recurrentKernel, this.bias];
+  }
+
+  countParams(): number {
+    return this.trainableWeights.reduce((n, w) => n + w.size, 0);
+  }
+
+  /** Copies of the weights, in tf.layers order [kernel, recurrentKernel(, bias)]. Caller disposes. */
+  getWeights(): tf.Tensor[] {
+    this.checkLive();
+    return this.trainableWeights.map((w) => tf.clone(w));
+  }
+
+  /**
+   * Sets the weights from [kernel, recurrentKernel(, bias)] (tf.layers order and shapes). All are
+   * checked (live float32 tensors of the right shape, finite where a synchronous read is possible)
+   * before any is assigned, so a refused call leaves the cell as it was.
+   */
+  setWeights(weights: tf.Tensor[]): void {
+    this.checkLive();
+    const names = this.useBias ? ['kernel', 'recurrentKernel', 'bias'] : ['kernel', 'recurrentKernel'];
+    if (!Array.isArray(weights) || weights.length !== names.length) {
+      const got = Array.isArray(weights) ? `${weights.length} weights` : describe(weights);
+      throw new Error(`expected ${names.length} weights [${names.join(', ')}], got ${got}`);
+    }
+    const vars = this.trainableWeights;
+    weights.forEach((w, i) => {
+      checkTensorShape(names[i], w, vars[i].shape);
+      checkFinite(names[i], w);
+    });
+    weights.forEach((w, i) => vars[i].assign(w));
+  }
+
+  /** Disposes the weights; the cell cannot be used afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    tf.dispose(this.trainableWeights);
+  }
+
+  protected checkLive(): void {
+    if (this.disposed) throw new Error(`expected a live cell, got ${this.name}, which was disposed`);
+  }
+
+  protected weights(): CellWeights {
+    return { kernel: this.kernel, recurrentKernel: this.recurrentKernel, bias: this.bias };
+  }
+
+  /** The state names for messages: ['initial state'] or ['initial state', 'initial cell state']. */
+  private initialNames(): string[] {
+    return this.math.stateNames.map((s) => (s === 'h' ? 'initial state' : 'initial cell state'));
+  }
+
+  /**
+   * Forward over x [B, T, D] or [T, D], from initial states (zeros where absent). Returns the
+   * sequence [B, T, H] (or [T, H]), the final states and the tape; the caller disposes all.
+   */
+  protected forwardStates(x: tf.Tensor, initial: Array<tf.Tensor | null | undefined>): { sequence: tf.Tensor; last: tf.Tensor[]; tape: RNNTape } {
+    this.checkLive();
+    const [D, H] = [this.inputDim, this.units];
+    const names = this.initialNames();
+    const { B, T, unbatched } = checkInput(x, D, H, names.map((n, k) => [n, initial[k]] as const));
+    const r = tf.tidy(() => {
+      const x3 = tf.reshape(x, [B, T, D]) as tf.Tensor3D; // [B, T, D]
+      const init = names.map((_, k) => {
+        const s = initial[k];
+        return (s == null ? tf.zeros([B, H]) : tf.reshape(s, [B, H])) as tf.Tensor2D; // [B, H]
+      });
+      const out = scanForward(this.math, x3, this.weights(), init);
+      const sequence = unbatched ? tf.reshape(out.sequence, [T, H]) : out.sequence; // [T, H] or [B, T, H]
+      const last = unbatched ? out.last.map((s) => tf.reshape(s, [H])) : out.last;
+      return { scan: out.tape, sequence, last } as unknown as tf.TensorContainerObject;
+    }) as unknown as { scan: ScanTape; sequence: tf.Tensor; last: tf.Tensor[] };
+    const tape = new RNNTape(r.scan, this, this.name, unbatched, [B, T, D]);
+    return { sequence: r.sequence, last: r.last, tape };
+  }
+
+  /** Checks a tape and upstream gradients against this cell; returns them reshaped to [B, ·]. */
+  private checkUpstream(tape: RNNTape, dSequence: unknown, dLast: unknown[]) {
+    this.checkLive();
+    if (!(tape instanceof RNNTape)) throw new Error(`expected a tape from ${this.name}.forward(), got ${describe(tape)}`);
+    if (tape.owner !== this) {
+      throw new Error(`expected a tape from ${this.name}.forward(), got one from ${tape.ownerName}.forward()`);
+    }
+    const scan = tape.scanTape;
+    if (dSequence == null && dLast.every((d) => d == null)) {
+      const names = ['dSequence', 'dLast', 'dLastCell'].slice(0, dLast.length + 1);
+      throw new Error(`expected an upstream gradient ${names.slice(0, -1).join(', ')} and/or ${names[names.length - 1]}, got neither`);
+    }
+    const [B, T] = tape.inputShape;
+    const H = this.units;
+    if (dSequence != null) checkTensorShape('dSequence (the shape of sequence)', dSequence, tape.unbatched ? [T, H] : [B, T, H]);
+    dLast.forEach((d, k) => {
+      if (d != null) checkTensorShape(`${k === 0 ? 'dLast (the shape of last)' : 'dLastCell (the shape of lastCell)'}`, d, tape.unbatched ? [H] : [B, H]);
+    });
+    return {
+      scan,
+      dSeq: dSequence == null ? null : (tf.reshape(dSequence as tf.Tensor, [B, T, H]) as tf.Tensor3D),
+      dLast: dLast.map((d) => (d == null ? null : (tf.reshape(d as tf.Tensor, [B, H]) as tf.Tensor2D))),
+    };
+  }
+
+  /** Manual BPTT from a tape of this cell. Does not dispose the tape. */
+  protected backwardStates(
+    tape: RNNTape,
+    dSequence: tf.Tensor | null | undefined,
+    dLast: Array<tf.Tensor | null | undefined>,
+    returnStateGradients: boolean,
+  ): StateGradients {
+    return tf.tidy(() => {
+      const u = this.checkUpstream(tape, dSequence, dLast);
+      const g = scanBackward(this.math, u.scan, { dSequence: u.dSeq, dLast: u.dLast }, { returnStateGradients });
+      const [, T, D] = tape.inputShape;
+      const H = this.units;
+      const input = tape.unbatched ? tf.reshape(g.x as tf.Tensor3D, [T, D]) : (g.x as tf.Tensor3D);
+      const initial = (g.initial as tf.Tensor2D[]).map((s) => (tape.unbatched ? tf.reshape(s, [H]) : s));
+      const out: StateGradients = { kernel: g.kernel, recurrentKernel: g.recurrentKernel, bias: g.bias, input, initial };
+      if (g.state !== undefined) out.state = tape.unbatched ? tf.reshape(g.state, [T, H]) : g.state;
+      return out as unknown as tf.TensorContainerObject;
+    }) as unknown as StateGradients;
+  }
+
+  /** The weight gradients alone (no ∂x, no ∂states_0): what a first layer's training step needs. */
+  protected weightGradientsStates(
+    tape: RNNTape,
+    dSequence: tf.Tensor | null | undefined,
+    dLast: Array<tf.Tensor | null | undefined>,
+  ): { kernel: tf.Tensor2D; recurrentKernel: tf.Tensor2D; bias: tf.Tensor | null } {
+    return tf.tidy(() => {
+      const u = this.checkUpstream(tape, dSequence, dLast);
+      const g = scanBackward(this.math, u.scan, { dSequence: u.dSeq, dLast: u.dLast }, { inputGradients: false });
+      return { kernel: g.kernel, recurrentKernel: g.recurrentKernel, bias: g.bias } as unknown as tf.TensorContainerObject;
+    }) as unknown as { kernel: tf.Tensor2D; recurrentKernel: tf.Tensor2D; bias: tf.Tensor | null };
+  }
+
+  /**
+   * Differentiable application (tf.customGrad; its gradient is the manual BPTT) for use inside
+   * tf.grads, tf.variableGrads, optimizer.minimize. x [B, T, D]; initial states [B, H] or null.
+   */
+  protected applyStates(x: tf.Tensor, initial: Array<tf.Tensor | null | undefined>, options: DifferentiableOptions): tf.Tensor[] {
+    this.checkLive();
+    checkBatchedInput(x, this.inputDim, this.units, this.initialNames().map((n, k) => [n, initial[k]] as const));
+    return differentiableScan(this.math, x as tf.Tensor3D, this.weights(), initial.map((s) => (s == null ? null : (s as tf.Tensor2D))), options);
+  }
+}
+
+/**
+ * Checks the raw arguments of a functional entry point (weights given as tensors rather than a
+ * cell): live float32 tensors of consistent shapes. Returns D and H.
+ */
+export function checkFunctionalWeights(gates: number, kernel: unknown, recurrentKernel: unknown, bias: unknown, biasShape: (H: number) => number[]): { D: number; H: number } {
+  const k = checkTensor('kernel', kernel);
+  if (k.rank !== 2 || (k.shape[1] as number) % gates !== 0) throw new Error(`expected kernel [inputDim, ${gates === 1 ? '' : `${gates}·`}units], got ${fmt(k.shape)}`);
+  const [D, GH] = k.shape as [number, number];
+  const H = GH / gates;
+  checkShape('recurrentKernel', checkTensor('recurrentKernel', recurrentKernel), [H, GH]);
+  if (bias != null) checkShape('bias', checkTensor('bias', bias), biasShape(H));
+  return { D, H };
+}
+
+/** checkInput for the differentiable entry points, which take batches [B, T, D] only. */
+export function checkBatchedInput(x: unknown, D: number, H: number, initial: ReadonlyArray<readonly [string, unknown]>): void {
+  if (!(x instanceof tf.Tensor) || x.rank !== 3) {
+    throw new Error(`expected input [batch, time, ${D}], got ${x instanceof tf.Tensor ? fmt(x.shape) : describe(x)}`);
+  }
+  checkInput(x, D, H, initial);
+}
