@@ -106,7 +106,7 @@ const hostTimeMajor: Arrangement = {
 /** GPU backends: time-major; a step is one Slice kernel; assembled by one Pack kernel. */
 const deviceTimeMajor: Arrangement = {
   layout: 'time-major',
-  steps(x, B, T) {
+  steps(x, B) {
     const K = x.shape[2];
     return (t) => tf.reshape(tf.slice(x, [t, 0, 0], [1, B, K]), [B, K]) as tf.Tensor2D;
   },
