@@ -26,18 +26,41 @@ export interface Arrangement {
   assemble(steps: tf.Tensor2D[]): tf.Tensor3D;
   /** [first, x_1 .. x_{T-1}] in this layout: the value before each step. x [·, ·, K], first [B, K]. */
   previous(x: tf.Tensor3D, first: tf.Tensor2D, B: number, T: number): tf.Tensor3D;
-  /** The rows of x [·, ·, K] (as [N, K]) in consecutive blocks of at most `rows` rows. */
-  rowBlocks(x: tf.Tensor3D, rows: number): tf.Tensor2D[];
+  /**
+   * The rows of x [·, ·, K] (as [N, K]) in consecutive blocks of at most `rows` rows, each [rows, K]
+   * or, transposed, [K, rows].
+   */
+  rowBlocks(x: tf.Tensor3D, rows: number, transposed: boolean): tf.Tensor2D[];
+  /** Σ over all rows of x [·, ·, K] → [K], where the arrangement can do it exactly (in float64 on the host). */
+  columnSums?(x: tf.Tensor3D): tf.Tensor1D;
 }
 
-/** Row blocks by one host copy (host arrangements). */
-function rowBlocksOnHost(x: tf.Tensor3D, rows: number): tf.Tensor2D[] {
+/** Row blocks by one host copy (host arrangements); transposed blocks are written transposed. */
+function rowBlocksOnHost(x: tf.Tensor3D, rows: number, transposed: boolean): tf.Tensor2D[] {
   const K = x.shape[2];
   const N = x.size / K;
   const v = x.dataSync() as Float32Array;
   const out: tf.Tensor2D[] = [];
-  for (let r = 0; r < N; r += rows) out.push(tf.tensor2d(v.subarray(r * K, Math.min(N, r + rows) * K), [Math.min(rows, N - r), K]));
+  for (let r0 = 0; r0 < N; r0 += rows) {
+    const n = Math.min(rows, N - r0);
+    if (!transposed) {
+      out.push(tf.tensor2d(v.subarray(r0 * K, (r0 + n) * K), [n, K]));
+      continue;
+    }
+    const t = new Float32Array(K * n);
+    for (let r = 0; r < n; r++) for (let k = 0; k < K; k++) t[k * n + r] = v[(r0 + r) * K + k];
+    out.push(tf.tensor2d(t, [K, n]));
+  }
   return out;
+}
+
+/** Column sums in float64 on the host: exact to the float32 rounding of the result. */
+function columnSumsOnHost(x: tf.Tensor3D): tf.Tensor1D {
+  const K = x.shape[2];
+  const v = x.dataSync() as Float32Array;
+  const sums = new Float64Array(K);
+  for (let i = 0; i < v.length; i += K) for (let k = 0; k < K; k++) sums[k] += v[i + k];
+  return tf.tensor1d(Float32Array.from(sums));
 }
 
 /** cpu: batch-major; steps are cut and assembled by strided copies on the host. */
@@ -77,6 +100,7 @@ const hostBatchMajor: Arrangement = {
     return tf.tensor3d(out, [B, T, K]);
   },
   rowBlocks: rowBlocksOnHost,
+  columnSums: columnSumsOnHost,
 };
 
 /** wasm: time-major; a step is a view of one host copy; assembled by one Concat. */
@@ -101,6 +125,7 @@ const hostTimeMajor: Arrangement = {
     return tf.tensor3d(out, [T, B, x.shape[2]]);
   },
   rowBlocks: rowBlocksOnHost,
+  columnSums: columnSumsOnHost,
 };
 
 /** GPU backends: time-major; a step is one Slice kernel; assembled by one Pack kernel. */
@@ -118,12 +143,15 @@ const deviceTimeMajor: Arrangement = {
     if (T === 1) return f;
     return tf.concat([f, tf.slice(x, [0, 0, 0], [T - 1, B, x.shape[2]])], 0);
   },
-  rowBlocks(x, rows) {
+  rowBlocks(x, rows, transposed) {
     const K = x.shape[2];
     const N = x.size / K;
     const m = tf.reshape(x, [N, K]);
     const out: tf.Tensor2D[] = [];
-    for (let r = 0; r < N; r += rows) out.push(tf.slice(m, [r, 0], [Math.min(rows, N - r), K]) as tf.Tensor2D);
+    for (let r = 0; r < N; r += rows) {
+      const block = tf.slice(m, [r, 0], [Math.min(rows, N - r), K]) as tf.Tensor2D;
+      out.push(transposed ? tf.transpose(block) : block);
+    }
     return out;
   },
 };

@@ -230,16 +230,17 @@ export function scanBackward(cell: CellMath, tape: ScanTape, upstream: ScanUpstr
     const dR3 = dRs.length === 0 ? [dP3] : dRs.map((steps) => ar.assemble(steps));
     // Σ over all T·B rows of aᵀ·b and of b, formed as the backend sums long rows best (ops.ts).
     const sumsOver = ops.rowSums;
-    const blockRows = sumsOver.kind === 'blocks' ? B * Math.ceil(sumsOver.rows / B) : B * T;
-    const blocks = (m: tf.Tensor3D) => (blockRows >= B * T ? [rows(m)] : ar.rowBlocks(m, blockRows));
     const productSum = (a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor2D => {
       if (sumsOver.kind === 'per-step') return tf.sum(tf.matMul(a, b, true, false), 0) as tf.Tensor2D; // Σ_t a_tᵀ·b_t
-      const bb = blocks(b);
-      return pairwiseSum(blocks(a).map((ai, i) => matMulTransposeA(ai, bb[i])));
+      if (sumsOver.kind === 'single') return matMulTransposeA(rows(a), rows(b));
+      const r = B * Math.ceil(sumsOver.rows / B); // whole steps
+      const bb = ar.rowBlocks(b, r, false);
+      return pairwiseSum(ar.rowBlocks(a, r, true).map((aT, i) => tf.matMul(aT, bb[i]) as tf.Tensor2D));
     };
     const columnSum = (b: tf.Tensor3D): tf.Tensor1D => {
       if (sumsOver.kind === 'per-step') return tf.sum(b, [0, 1]) as tf.Tensor1D;
-      return pairwiseSum(blocks(b).map((bi) => columnSums(bi)));
+      if (sumsOver.kind === 'blocks' && ar.columnSums !== undefined) return ar.columnSums(b);
+      return columnSums(rows(b));
     };
     const dUs = operands.map((o, k) => productSum(o.operand, dR3[k])); // [H, columns]
     const sums = {
