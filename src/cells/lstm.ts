@@ -29,7 +29,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ACTIVATIONS, Activation, RECURRENT_ACTIVATIONS, RecurrentActivation, activate, derivativeFromOutput, timesOrSelf } from './activations';
 import type { BackwardRun, CellMath, ForwardRun } from './cell';
-import { checkBoolean, checkOneOf } from './checks';
+import { checkBoolean, checkList, checkOneOf } from './checks';
 import type { DifferentiableOptions } from './differentiable';
 import { RecurrentCell, RecurrentCellConfig } from './recurrent_cell';
 import type { RNNTape } from './tape';
@@ -45,6 +45,7 @@ export interface LSTMOptions {
 
 interface LSTMForwardRun extends ForwardRun {
   U: tf.Tensor2D; // [H, 4H]
+  b: tf.Tensor1D | null; // [4H], added in the step (see prepareForward)
 }
 
 interface LSTMBackwardRun extends BackwardRun {
@@ -66,10 +67,12 @@ export function lstmMath(options: Required<LSTMOptions>): CellMath<LSTMForwardRu
     savedNames: ['i', 'f', 'c̃', 'o'],
     recurrentBias: false,
     prepareForward(w) {
-      return { projectionKernel: w.kernel, projectionBias: w.bias as tf.Tensor1D | null, U: w.recurrentKernel };
+      // The bias is added after x_t·W + h_{t−1}·U, as the textbook loop rounds (see simple_rnn.ts).
+      return { projectionKernel: w.kernel, projectionBias: null, U: w.recurrentKernel, b: w.bias as tf.Tensor1D | null };
     },
     forwardStep(run, p, [h, c], ops) {
-      const z = ops.matMulAdd(h, run.U, p); // z_t  [B, 4H]
+      let z = ops.matMulAdd(h, run.U, p); // x_t·W + h_{t-1}·U  [B, 4H]
+      if (run.b !== null) z = tf.add(z, run.b) as tf.Tensor2D; // z_t
       const [zi, zf, zc, zo] = splitColumns(z, quarters(z));
       const [i, f, g, o] = [activate(rec, zi), activate(rec, zf), activate(act, zc), activate(rec, zo)] as tf.Tensor2D[];
       const cNext = tf.add(tf.mul(f, c), tf.mul(i, g)) as tf.Tensor2D; // c_t  [B, H]
@@ -176,8 +179,7 @@ export class LSTM extends RecurrentCell {
 
   /** Manual BPTT from any subset of the upstream gradients. Does not dispose the tape. */
   backward(tape: RNNTape, upstream: LSTMUpstream, options: { returnStateGradients?: boolean } = {}): LSTMGrads {
-    const { dSequence, dLast, dLastCell } = upstream ?? {};
-    const g = this.backwardStates(tape, dSequence, [dLast, dLastCell], options.returnStateGradients === true);
+    const g = this.backwardStates(tape, upstream, options);
     const out: LSTMGrads = {
       kernel: g.kernel,
       recurrentKernel: g.recurrentKernel,
@@ -192,8 +194,7 @@ export class LSTM extends RecurrentCell {
 
   /** The weight gradients alone (no ∂x, ∂h0, ∂c0). */
   weightGradients(tape: RNNTape, upstream: LSTMUpstream): Pick<LSTMGrads, 'kernel' | 'recurrentKernel' | 'bias'> {
-    const { dSequence, dLast, dLastCell } = upstream ?? {};
-    const g = this.weightGradientsStates(tape, dSequence, [dLast, dLastCell]);
+    const g = this.weightGradientsStates(tape, upstream);
     return { kernel: g.kernel, recurrentKernel: g.recurrentKernel, bias: g.bias as tf.Tensor1D | null };
   }
 
@@ -202,6 +203,6 @@ export class LSTM extends RecurrentCell {
    * ([B, H] or null each). Returns [output] or, with returnState, [output, h_T, c_T].
    */
   apply(x: tf.Tensor3D, initialStates: Array<tf.Tensor2D | null> = [], options: DifferentiableOptions = {}): tf.Tensor[] {
-    return this.applyStates(x, [initialStates[0] ?? null, initialStates[1] ?? null], options);
+    return this.applyStates(x, checkList('initialStates', initialStates, ['h0', 'c0']), options);
   }
 }

@@ -19,8 +19,9 @@
  *   ∂L/∂W = Σ_t x_tᵀ · da_t     ∂L/∂U = Σ_t h_{t-1}ᵀ · da_t     ∂L/∂b = Σ_t Σ_batch da_t
  *   ∂L/∂x_t = da_t · Wᵀ
  *
- * How it runs (the time-step driver, src/scan/): x · W + b for all steps is one matMul before the
- * loop; a step is one fused matMul (+ add on wasm) and tfjs's tanh; BPTT carries dh through Uᵀ (one
+ * How it runs (the time-step driver, src/scan/): x · W for all steps is one matMul before the loop;
+ * a step is one fused matMul (+ add on wasm), the bias add and tfjs's tanh, rounding as the textbook
+ * loop does; BPTT carries dh through Uᵀ (one
  * fused matMul and one mul per step) and forms the weight and input gradients after the loop. The
  * state carried is h itself, and tanh is tfjs's: carrying s = (h + 1)/2 through the identity
  * tanh(a) = 2σ(2a) − 1 would save a kernel per step, but its matMul adds 4s·U and −2·1ᵀU, large
@@ -43,6 +44,7 @@ export { RNNTape as SimpleRNNTape };
 
 interface SimpleForwardRun extends ForwardRun {
   U: tf.Tensor2D; // [H, H]
+  b: tf.Tensor1D | null; // [H], added in the step (see prepareForward)
   act: FusedAct;
 }
 
@@ -59,11 +61,17 @@ export function simpleRNNMath(activation: Activation): CellMath<SimpleForwardRun
     savedNames: [],
     recurrentBias: false,
     prepareForward(w) {
-      return { projectionKernel: w.kernel, projectionBias: w.bias as tf.Tensor1D | null, U: w.recurrentKernel, act: activation === 'relu' ? 'relu' : 'linear' };
+      // The bias is added after x_t·W + h_{t−1}·U, in the textbook loop's order: a strongly driven
+      // recurrence amplifies any difference in round-off, and this way a step rounds exactly as
+      // tanh(x_t·W + h·U + b) does (P = X·W before the loop computes each row as x_t·W would).
+      const b = w.bias as tf.Tensor1D | null;
+      return { projectionKernel: w.kernel, projectionBias: null, U: w.recurrentKernel, b, act: activation === 'relu' && b === null ? 'relu' : 'linear' };
     },
     forwardStep(run, p, [h], ops) {
-      const z = ops.matMulAdd(h, run.U, p, run.act); // a_t (relu fused)  [B, H]
-      return { states: [activation === 'tanh' ? tf.tanh(z) : z], saved: [] }; // h_t  [B, H]
+      let a = ops.matMulAdd(h, run.U, p, run.act); // x_t·W + h_{t-1}·U (relu fused when there is no bias)  [B, H]
+      if (run.b !== null) a = tf.add(a, run.b) as tf.Tensor2D; // a_t  [B, H]
+      const hNext = activation === 'tanh' ? tf.tanh(a) : activation === 'relu' && run.b !== null ? tf.relu(a) : a; // h_t
+      return { states: [hNext as tf.Tensor2D], saved: [] };
     },
     prepareBackward(w, tape) {
       const h = tape.states[0];
@@ -155,8 +163,7 @@ export class SimpleRNN extends RecurrentCell {
    * weights, the input and the initial state. Does not dispose the tape.
    */
   backward(tape: RNNTape, upstream: SimpleRNNUpstream, options: BackwardOptions = {}): SimpleRNNGrads {
-    const { dSequence, dLast } = upstream ?? {};
-    const g = this.backwardStates(tape, dSequence, [dLast], options.returnStateGradients === true);
+    const g = this.backwardStates(tape, upstream, options);
     const out: SimpleRNNGrads = {
       kernel: g.kernel,
       recurrentKernel: g.recurrentKernel,
@@ -173,8 +180,7 @@ export class SimpleRNN extends RecurrentCell {
    * (one [B·T, H]·[H, D] matMul fewer), as tfjs autodiff skips gradients nobody asked for.
    */
   weightGradients(tape: RNNTape, upstream: SimpleRNNUpstream): SimpleRNNWeightGrads {
-    const { dSequence, dLast } = upstream ?? {};
-    const g = this.weightGradientsStates(tape, dSequence, [dLast]);
+    const g = this.weightGradientsStates(tape, upstream);
     return { kernel: g.kernel, recurrentKernel: g.recurrentKernel, bias: g.bias as tf.Tensor1D | null };
   }
 
@@ -183,7 +189,7 @@ export class SimpleRNN extends RecurrentCell {
    * tf.variableGrads / optimizer.minimize. x [B, T, D]; returns [B, T, H] or [B, H].
    */
   apply(x: tf.Tensor3D, h0: tf.Tensor2D | null = null, options: Pick<DifferentiableOptions, 'returnSequences'> = {}): tf.Tensor {
-    return this.applyStates(x, [h0], { returnSequences: options.returnSequences === true })[0];
+    return this.applyStates(x, [h0], options, ['returnSequences'])[0];
   }
 }
 
