@@ -6,7 +6,7 @@
  *
  * Shapes: B batch, T time steps, D input features, H units, G gates (SimpleRNN 1, GRU 3, LSTM 4).
  * Every cell has Keras's three weights:
- *   kernel           W [D, G·H]      the input projection P = X · W + b_x, for all T·B rows at once
+ *   kernel           W [D, G·H]      the input projection P = X · W (+ b), for all T·B rows at once
  *   recurrentKernel  U [H, G·H]      multiplies the previous state inside the loop
  *   bias               [G·H] or [2, G·H] (GRU with resetAfter: input and recurrent rows) or none
  *
@@ -14,7 +14,9 @@
  * Backward, per step (t = T−1 .. 0), from dStates_t = ∂L/∂states_t (dSequence_t included):
  *   dP_t, dR_t, dStates_{t−1} = backwardStep(coefficients_t, dStates_t)
  * where R_t are the recurrent products (operand_k · U[:, columns_k]); then, over all T·B rows,
- *   ∂W = Xᵀ · dP    ∂b_x = Σ_rows dP    ∂U[:, columns_k] = operand_kᵀ · dR_k    ∂b_rec = Σ_rows dR
+ *   ∂W = Xᵀ · dP    ∂b = Σ_rows dP    ∂U[:, columns_k] = operand_kᵀ · dR_k    ∂b_rec = Σ_rows dR
+ * A bias added to P — in the projection, or in the step after x·W + h·U as the textbook loop rounds
+ * — has the gradient Σ dP either way.
  *   ∂x = dP · Wᵀ    ∂states_0 = dStates_0
  */
 import * as tf from '@tensorflow/tfjs';
@@ -30,7 +32,7 @@ export interface CellWeights {
 
 /** The weights of one forward call, in the form the cell's step runs them (scaled, split, …). */
 export interface ForwardRun {
-  /** P = X · projectionKernel + projectionBias before the loop. */
+  /** P = X · projectionKernel (+ projectionBias) before the loop. */
   projectionKernel: tf.Tensor2D; // [D, G·H]
   projectionBias: tf.Tensor1D | null; // [G·H]
 }
@@ -83,7 +85,8 @@ export interface RecurrentOperand {
 export interface GradientSums {
   kernel: tf.Tensor2D; // ∂W [D, G·H]
   recurrentKernel: tf.Tensor2D; // ∂U [H, G·H]
-  projectionBias: tf.Tensor1D; // Σ dP [G·H]
+  /** Σ dP [G·H]: the gradient of a bias added to P (in the projection or in the step). */
+  projectionBias: tf.Tensor1D;
   /** Σ dR [G·H], when the cell has a recurrent bias. */
   recurrentBias: tf.Tensor1D | null;
 }

@@ -2,13 +2,13 @@
  * The time-step driver ("scan"): runs any cell (src/cells/cell.ts) forward over a sequence and back
  * through time. It owns the work around the cell's step math:
  *
- *   forward   P = X · W + b_x for all T·B rows (one matMul), cut into steps P_t;
+ *   forward   P = X · W (+ b) for all T·B rows (one matMul), cut into steps P_t;
  *             states_t = cell.forwardStep(P_t, states_{t−1}) for t = 1..T;
  *             the outputs and the tape assembled from the steps.
  *   backward  the cell's per-step coefficients computed in bulk, cut into steps;
  *             dStates_{t−1} = cell.backwardStep(coefficients_t, dStates_t) for t = T..1;
- *             ∂W = Xᵀ·dP, ∂U = operandᵀ·dR, ∂b = Σ dP (and Σ dR), ∂x = dP·Wᵀ, each ONE matMul over
- *             all T·B rows after the loop.
+ *             ∂W = Xᵀ·dP, ∂U = operandᵀ·dR, ∂b = Σ dP (and Σ dR), ∂x = dP·Wᵀ, over all T·B rows
+ *             after the loop (the sums formed as the backend sums long rows best: ops.ts).
  *
  * How tensors are laid out and cut into steps is the backend's arrangement (arrangements.ts); which
  * kernels a step uses is its StepOps (ops.ts). Nothing is read back to the host inside either loop.
