@@ -5,10 +5,9 @@
  * even on machines without a GPU backend; a tape made in one arrangement is usable from another.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SimpleRNN } from '../src';
+import { SimpleRNN, autodiffSimpleRNN } from '../src';
 import { forceArrangement, ArrangementName } from '../src/scan/arrangements';
-import { autodiffForward } from './autodiff_rnn';
-import { backendsUnderTest, useBackend, seededTensor, tensorRelErr } from './helpers';
+import { backendsUnderTest, expectNoLeak, seededTensor, tensorRelErr, useBackend } from './helpers';
 
 const NAMES: ArrangementName[] = ['host-batch-major', 'host-time-major', 'device-time-major'];
 afterEach(() => forceArrangement(null));
@@ -22,36 +21,36 @@ describe.each(backendsUnderTest())('arrangements on %s', (backendName) => {
   const names = NAMES.filter((n) => backendName === 'cpu' || backendName === 'wasm' || n.startsWith('device'));
   test.each(names)('%s: forward equals tf.layers, BPTT equals autodiff', async (name) => {
     forceArrangement(name);
-    const before = tf.memory().numTensors;
-    const [B, T, D, H] = [3, 11, 4, 6];
-    for (const activation of ['tanh', 'relu', 'linear'] as const) {
-      const cell = new SimpleRNN({ inputDim: D, units: H, activation, seed: 51 });
-      tf.tidy(() => cell.bias!.assign(seededTensor([H], 52, -0.3, 0.3) as tf.Tensor1D));
-      const x = seededTensor([B, T, D], 53, -0.5, 0.5) as tf.Tensor3D;
-      const h0 = seededTensor([B, H], 54, -0.5, 0.5) as tf.Tensor2D;
-      const dSeq = seededTensor([B, T, H], 55) as tf.Tensor3D;
-      const dLast = seededTensor([B, H], 56) as tf.Tensor2D;
-      const { sequence, last, tape } = cell.forward(x, h0);
-      const g = cell.backward(tape, { dSequence: dSeq, dLast }, { returnStateGradients: true });
-      const ref = tf.tidy(() => autodiffForward(x, cell.kernel, cell.recurrentKernel, cell.bias, h0, activation));
-      expect(await tensorRelErr(sequence, ref.sequence)).toBeLessThanOrEqual(1e-5);
-      expect(await tensorRelErr(last, ref.last)).toBeLessThanOrEqual(1e-5);
-      const loss = (xx: tf.Tensor, k: tf.Tensor, u: tf.Tensor, b: tf.Tensor, hh: tf.Tensor) => {
-        const o = autodiffForward(xx as tf.Tensor3D, k as tf.Tensor2D, u as tf.Tensor2D, b as tf.Tensor1D, hh as tf.Tensor2D, activation);
-        return tf.add(tf.sum(tf.mul(dSeq, o.sequence)), tf.sum(tf.mul(dLast, o.last))) as tf.Scalar;
-      };
-      const auto = tf.grads(loss)([x, cell.kernel, cell.recurrentKernel, cell.bias!, h0]);
-      const ours = [g.input, g.kernel, g.recurrentKernel, g.bias!, g.initialState];
-      for (let i = 0; i < ours.length; i++) expect(await tensorRelErr(ours[i], auto[i])).toBeLessThanOrEqual(1e-5);
-      // ∂L/∂h_t: at the last step it is dLast + dSequence_T.
-      const dhLast = tf.tidy(() => tf.squeeze(tf.slice(g.state!, [0, T - 1, 0], [B, 1, H]), [1]));
-      const expected = tf.tidy(() => tf.add(dLast, tf.squeeze(tf.slice(dSeq, [0, T - 1, 0], [B, 1, H]), [1])));
-      expect(await tensorRelErr(dhLast, expected)).toBeLessThanOrEqual(1e-6);
-      tf.dispose([x, h0, dSeq, dLast, sequence, last, ref.sequence, ref.last, ...auto, ...ours, g.state!, dhLast, expected]);
-      tape.dispose();
-      cell.dispose();
-    }
-    expect(tf.memory().numTensors).toBe(before);
+    await expectNoLeak(async () => {
+      const [B, T, D, H] = [3, 11, 4, 6];
+      for (const activation of ['tanh', 'relu', 'linear'] as const) {
+        const cell = new SimpleRNN({ inputDim: D, units: H, activation, seed: 51 });
+        tf.tidy(() => cell.bias!.assign(seededTensor([H], 52, -0.3, 0.3) as tf.Tensor1D));
+        const x = seededTensor([B, T, D], 53, -0.5, 0.5) as tf.Tensor3D;
+        const h0 = seededTensor([B, H], 54, -0.5, 0.5) as tf.Tensor2D;
+        const dSeq = seededTensor([B, T, H], 55) as tf.Tensor3D;
+        const dLast = seededTensor([B, H], 56) as tf.Tensor2D;
+        const { sequence, last, tape } = cell.forward(x, h0);
+        const g = cell.backward(tape, { dSequence: dSeq, dLast }, { returnStateGradients: true });
+        const ref = tf.tidy(() => autodiffSimpleRNN(x, cell.kernel, cell.recurrentKernel, cell.bias, h0, activation));
+        expect(await tensorRelErr(sequence, ref.sequence)).toBeLessThanOrEqual(1e-5);
+        expect(await tensorRelErr(last, ref.last)).toBeLessThanOrEqual(1e-5);
+        const loss = (xx: tf.Tensor, k: tf.Tensor, u: tf.Tensor, b: tf.Tensor, hh: tf.Tensor) => {
+          const o = autodiffSimpleRNN(xx as tf.Tensor3D, k as tf.Tensor2D, u as tf.Tensor2D, b as tf.Tensor1D, hh as tf.Tensor2D, activation);
+          return tf.add(tf.sum(tf.mul(dSeq, o.sequence)), tf.sum(tf.mul(dLast, o.last))) as tf.Scalar;
+        };
+        const auto = tf.grads(loss)([x, cell.kernel, cell.recurrentKernel, cell.bias!, h0]);
+        const ours = [g.input, g.kernel, g.recurrentKernel, g.bias!, g.initialState];
+        for (let i = 0; i < ours.length; i++) expect(await tensorRelErr(ours[i], auto[i])).toBeLessThanOrEqual(1e-5);
+        // ∂L/∂h_t: at the last step it is dLast + dSequence_T.
+        const dhLast = tf.tidy(() => tf.squeeze(tf.slice(g.state!, [0, T - 1, 0], [B, 1, H]), [1]));
+        const expected = tf.tidy(() => tf.add(dLast, tf.squeeze(tf.slice(dSeq, [0, T - 1, 0], [B, 1, H]), [1])));
+        expect(await tensorRelErr(dhLast, expected)).toBeLessThanOrEqual(1e-6);
+        tf.dispose([x, h0, dSeq, dLast, sequence, last, ref.sequence, ref.last, ...auto, ...ours, g.state!, dhLast, expected]);
+        tape.dispose();
+        cell.dispose();
+      }
+    });
   });
 
   // Switching arrangements mid-tape goes through the host arrangements (see above).

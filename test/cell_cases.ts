@@ -166,6 +166,29 @@ export const CELL_CASES: readonly CellCase[] = [simple, lstm, gruCase(true), gru
 /** The default options of a case (tanh; sigmoid gates; bias). */
 export const DEFAULTS: CaseOptions = { activation: 'tanh', recurrentActivation: 'sigmoid', useBias: true };
 
+/** A problem's draws as plain arrays: x [B, T, D], the initial states [B, H] each, the upstream gradients. */
+export interface Draws {
+  x: Float32Array;
+  initial: Float32Array[];
+  dSequence: Float32Array; // [B, T, H]
+  dLast: Float32Array[]; // [B, H] each
+}
+
+/**
+ * The draws as tensors, then our cell's forward and manual backward over them.
+ * disposeAll(fwd, g, x, initial, dSeq, dLast) frees all of it.
+ */
+export function forwardBackward(c: CellCase, cell: AnyCell, d: Draws, B: number, T: number) {
+  const [D, H] = [cell.inputDim, cell.units];
+  const x = tf.tensor3d(d.x, [B, T, D]);
+  const initial = d.initial.map((v) => tf.tensor2d(v, [B, H]));
+  const dSeq = tf.tensor3d(d.dSequence, [B, T, H]);
+  const dLast = d.dLast.map((v) => tf.tensor2d(v, [B, H]));
+  const fwd = c.forward(cell, x, initial);
+  const g = c.backward(cell, fwd.tape, dSeq, dLast);
+  return { x, initial, dSeq, dLast, fwd, g };
+}
+
 /** Disposes a Forward and a Grads (and anything else given). */
 export function disposeAll(...things: Array<Forward | Grads | tf.Tensor | null | undefined | Array<tf.Tensor | null>>): void {
   for (const t of things) {

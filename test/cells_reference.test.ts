@@ -5,7 +5,7 @@
  * every gradient, on every backend under test.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CELL_CASES, CaseOptions, DEFAULTS, disposeAll } from './cell_cases';
+import { CELL_CASES, CaseOptions, DEFAULTS, disposeAll, forwardBackward } from './cell_cases';
 import { backendsUnderTest, expectNoLeak, relErr, seededArray, useBackend } from './helpers';
 
 const SHAPES = [
@@ -39,12 +39,7 @@ describe.each(backendsUnderTest())('cells vs the float64 references on %s', (bac
           const f64 = (a: Float32Array) => Float64Array.from(a);
           const ref = c.reference(f64(xv), { B, T, D }, { kernel, recurrentKernel, bias: bias ?? null, H }, initialV.map(f64), { dSequence: f64(dSeqV), dLast: dLastV.map(f64) }, o);
 
-          const x = tf.tensor3d(xv, [B, T, D]);
-          const initial = initialV.map((v) => tf.tensor2d(v, [B, H]));
-          const dSeq = tf.tensor3d(dSeqV, [B, T, H]);
-          const dLast = dLastV.map((v) => tf.tensor2d(v, [B, H]));
-          const fwd = c.forward(cell, x, initial);
-          const g = c.backward(cell, fwd.tape, dSeq, dLast);
+          const { x, initial, dSeq, dLast, fwd, g } = forwardBackward(c, cell, { x: xv, initial: initialV, dSequence: dSeqV, dLast: dLastV }, B, T);
           const pairs: Array<[string, tf.Tensor | null, Float64Array | null]> = [
             ['sequence', fwd.sequence, ref.sequence],
             ...fwd.last.map((s, k) => [`last state ${k}`, s, ref.last[k]] as [string, tf.Tensor, Float64Array]),

@@ -5,31 +5,12 @@
  * version are in each file), with the weights brought in, and the gradients taken out, through the
  * PyTorch layout converters. Within float32 tolerance, on every backend under test.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { GRU, LSTM, gruKerasToPytorch, gruPytorchToKeras, lstmPytorchToKeras } from '../src';
 import { backendsUnderTest, expectNoLeak, relErr, useBackend } from './helpers';
+import { flatten as flat, loadTorchFixture, Nested, TorchCase } from './torch_fixtures';
 
-type Nested = number | Nested[];
-interface TorchCase {
-  name: string;
-  B: number;
-  T: number;
-  D: number;
-  H: number;
-  bias: boolean;
-  weights: Record<string, Nested>;
-  input: Nested;
-  h0: Nested | null;
-  c0?: Nested | null;
-  upstream: Record<string, Nested>;
-  forward: Record<string, Nested>;
-  gradients: Record<string, Nested>;
-}
-
-const load = (name: string): TorchCase[] => JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', name), 'utf8')).cases;
-const flat = (v: Nested): number[] => (Array.isArray(v) ? (v.flat(Infinity as 1) as number[]) : [v]);
+const load = (name: string): TorchCase[] => loadTorchFixture(name).cases;
 const t3 = (v: Nested, B: number, T: number, K: number) => tf.tensor3d(flat(v), [B, T, K]);
 const t2 = (v: Nested, B: number, K: number) => tf.tensor2d(flat(v), [B, K]);
 /** float32 against float64: gentle cases ~1e-7; the strongly driven T30 case amplifies round-off. */

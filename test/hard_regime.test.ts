@@ -13,7 +13,7 @@
  * nothing, so each case also asserts that autodiff's own error stays below 1e-3.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CELL_CASES, CaseOptions, CellCase, DEFAULTS, disposeAll } from './cell_cases';
+import { CELL_CASES, CaseOptions, CellCase, DEFAULTS, disposeAll, forwardBackward } from './cell_cases';
 import { backendsUnderTest, seededArray, useBackend } from './helpers';
 
 interface HardCase {
@@ -88,13 +88,7 @@ describe.each(backendsUnderTest())('hard regime on %s', (backendName) => {
       const ref = c.reference(f64(xv), { B, T, D }, { kernel: f64(wv[0]), recurrentKernel: f64(wv[1]), bias: h.useBias ? f64(wv[2]) : null, H }, initialV.map(f64), { dSequence: f64(dSeqV), dLast: dLastV.map(f64) }, o);
       const refs = [ref.sequence, ...ref.last, ref.grads.kernel, ref.grads.recurrentKernel, ...(h.useBias ? [ref.grads.bias as Float64Array] : []), ref.grads.input, ...ref.grads.initial];
 
-      const x = tf.tensor3d(xv, [B, T, D]);
-      const initial = initialV.map((v) => tf.tensor2d(v, [B, H]));
-      const dSeq = tf.tensor3d(dSeqV, [B, T, H]);
-      const dLast = dLastV.map((v) => tf.tensor2d(v, [B, H]));
-
-      const fwd = c.forward(cell, x, initial);
-      const g = c.backward(cell, fwd.tape, dSeq, dLast);
+      const { x, initial, dSeq, dLast, fwd, g } = forwardBackward(c, cell, { x: xv, initial: initialV, dSequence: dSeqV, dLast: dLastV }, B, T);
       const ours = [fwd.sequence, ...fwd.last, g.kernel, g.recurrentKernel, ...(g.bias ? [g.bias] : []), g.input, ...g.initial];
 
       const loss = (...args: tf.Tensor[]): tf.Scalar => {

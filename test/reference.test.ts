@@ -1,6 +1,7 @@
 /**
  * The float64 reference (src/reference/simple_rnn.ts): its hand-written BPTT agrees with central finite
- * differences for every gradient, and its forward pass reproduces seed 004's golden final state.
+ * differences for every gradient, and its forward pass reproduces the golden final state printed by
+ * the numpy SimpleRNN class of the seed document ../shared/seeds/004.
  */
 import {
   finiteDifferenceGrad,
@@ -167,7 +168,7 @@ test('seed 004 golden: final hidden state [0.79494228, 0.81839002, 0.83939649, 0
   //   print("Final hidden state:\n", h_final)
   //   Final hidden state:
   //    [[0.79494228 0.81839002 0.83939649 0.85584174]]
-  // Seed 004's Wx [n_features, n_nodes] and Wh are already Keras layout.
+  // That class's Wx [n_features, n_nodes] and Wh are already Keras layout.
   const x = Float64Array.from([1, 2, 2, 3, 3, 4], (v) => v / 100); // [1, 3, 2]
   const kernel = Float64Array.from([1, 3, 5, 7, 3, 5, 7, 8], (v) => v / 100); // [2, 4]
   const recurrentKernel = Float64Array.from([1, 3, 5, 7, 2, 4, 6, 8, 3, 5, 7, 8, 4, 6, 8, 10], (v) => v / 100); // [4, 4]

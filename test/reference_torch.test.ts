@@ -9,8 +9,6 @@
  * converter is run on tensors holding each entry's own index, which gives the exact place every
  * PyTorch entry takes in the Keras layout.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { gruPytorchToKeras } from '../src/layouts/gru';
 import { lstmPytorchToKeras } from '../src/layouts/lstm';
@@ -18,40 +16,12 @@ import type { PytorchWeightsInput } from '../src/layouts/shared';
 import { gruReferenceBackward, gruReferenceForward, gruReferenceLoss } from '../src/reference/gru';
 import { lstmReferenceBackward, lstmReferenceForward, lstmReferenceLoss } from '../src/reference/lstm';
 import { expectNoLeak, relErr } from './helpers';
+import { flatten, loadTorchFixture as loadFixture, Nested, TorchCase } from './torch_fixtures';
 
 const TOLERANCE = 1e-12; // float64 against float64, only the order of summation differs: ~1e-15 measured
 
-type Nested = number | Nested[];
-
-interface TorchCase {
-  name: string;
-  B: number;
-  T: number;
-  D: number;
-  H: number;
-  weights: Record<string, Nested>;
-  input: Nested;
-  h0: Nested | null;
-  c0?: Nested | null;
-  upstream: Record<string, Nested>;
-  loss: number;
-  forward: Record<string, Nested>;
-  gradients: Record<string, Nested>;
-}
-
-interface TorchFixture {
-  command: string;
-  torch: string;
-  weightGrid: number;
-  cases: TorchCase[];
-}
-
-function loadFixture(name: string): TorchFixture {
-  return JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', name), 'utf8')) as TorchFixture;
-}
-
 function flat(v: Nested): Float64Array {
-  return Float64Array.from(Array.isArray(v) ? v.flat(Infinity as 1) as number[] : [v]);
+  return Float64Array.from(flatten(v));
 }
 
 function shapeOf(v: Nested): number[] {

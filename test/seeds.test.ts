@@ -1,7 +1,10 @@
 /**
- * The seed documents reproduced. Seeds 000/001 write the textbook loop (column vectors,
+ * The seed documents reproduced: ../shared/seeds/, the RNN examples this project starts from.
+ * 000 (the naive numpy loop of Chollet's Deep Learning with Python) and 001 (a numpy notebook of
+ * the same loop) write the textbook loop (column vectors,
  * output_t = tanh(W·input_t + U·state_t + b)); through textbookToKeras, the float64 reference and the
- * tfjs cell compute the same states. Seed 004 prints a golden final state; the tfjs cell reproduces it.
+ * tfjs cell compute the same states. 004 (a numpy SimpleRNN class with a hand-written backward)
+ * prints a golden final state; the tfjs cell reproduces it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { SimpleRNN } from '../src';

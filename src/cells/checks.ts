@@ -1,6 +1,24 @@
 /**
- * Argument checks shared by every cell. Each error says what was expected and what was given:
- * `expected input [batch, time, 10], got [8, 2, 12]`.
+ * Argument checks shared by every cell and by the layout converters. Each error says what was
+ * expected and what was given: `expected input [batch, time, 10], got [8, 2, 12]`.
+ *
+ * Checked on every call, from shapes and flags alone (no read of tensor data, so no GPU sync):
+ * that tensors are live tf.Tensors (not disposed, not plain arrays) of dtype float32 and the
+ * expected shape; that option and upstream objects are objects with known keys (a misspelt key
+ * would otherwise be dropped silently) and their flags booleans; that a cell is not disposed (by
+ * dispose(), or its variables by tf.disposeVariables()) and a tape comes from the cell given it.
+ *
+ * Not checked, and why:
+ * - NaN and ±Infinity in inputs, initial states, upstream gradients, masks and the weights of the
+ *   functional entry points: finding them means reading every tensor back to the CPU, one sync
+ *   per call (per training step), and webgpu under Node has no synchronous read at all. They
+ *   propagate to the outputs, where a loss shows them. setWeights, which is called rarely, does
+ *   check its weights (checkFinite) on every backend that can read synchronously.
+ * - A mask's values (0 or 1 expected): the same read.
+ * - Whether a shape that passes the element limit fits in memory: the allocation's own error
+ *   surfaces, and a cell's constructor disposes what it had made before rethrowing.
+ * - Tensors made by another copy of tfjs-core: they fail `instanceof tf.Tensor` and are refused as
+ *   "an object (Tensor)" (the layout converters, which only read them, accept them).
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -35,6 +53,37 @@ export function checkBoolean(name: string, v: unknown, fallback: boolean): boole
 export function checkOneOf<T extends string>(name: string, v: unknown, allowed: readonly T[]): T {
   if (!allowed.includes(v as T)) throw new Error(`expected ${name} to be one of ${allowed.join(', ')}, got ${describe(v)}`);
   return v as T;
+}
+
+/**
+ * An object of options or gradients: undefined or null is `{}` when `optional`; a key outside
+ * `keys` is refused (it would be ignored, e.g. `dlast` for `dLast`). `expected` is how the object
+ * reads in a message, e.g. `{ dSequence?, dLast? }`.
+ */
+export function checkFields(what: string, v: unknown, keys: readonly string[], expected: string, optional = false): Record<string, unknown> {
+  if (v == null && optional) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof tf.Tensor) {
+    throw new Error(`expected ${what} ${expected}, got ${describe(v)}`);
+  }
+  const unknown = Object.keys(v).filter((k) => !keys.includes(k));
+  if (unknown.length > 0) {
+    throw new Error(`expected ${what} ${expected}, got ${unknown.length === 1 ? 'an unknown key' : 'unknown keys'} ${unknown.map((k) => `'${k}'`).join(', ')}`);
+  }
+  return v as Record<string, unknown>;
+}
+
+/** How an object with these keys reads in a message: `{ kernel, recurrentKernel, bias? }`. */
+export function fieldsText(required: readonly string[], optional: readonly string[]): string {
+  return `{ ${[...required, ...optional.map((k) => `${k}?`)].join(', ')} }`;
+}
+
+/** A list of at most `names.length` entries (initial states [h0, c0]); undefined or null is []. */
+export function checkList(what: string, v: unknown, names: readonly string[]): unknown[] {
+  if (v == null) return [];
+  const expected = `an array [${names.join(', ')}] (each a tf.Tensor or null)`;
+  if (!Array.isArray(v)) throw new Error(`expected ${what} to be ${expected}, got ${describe(v)}`);
+  if (v.length > names.length) throw new Error(`expected ${what} to be ${expected}, got ${v.length} entries`);
+  return v;
 }
 
 /** A live float32 tf.Tensor. */

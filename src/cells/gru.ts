@@ -231,8 +231,7 @@ export class GRU extends RecurrentCell {
 
   /** Manual BPTT. Does not dispose the tape. */
   backward(tape: RNNTape, upstream: GRUUpstream, options: { returnStateGradients?: boolean } = {}): GRUGrads {
-    const { dSequence, dLast } = upstream ?? {};
-    const g = this.backwardStates(tape, dSequence, [dLast], options.returnStateGradients === true);
+    const g = this.backwardStates(tape, upstream, options);
     const out: GRUGrads = { kernel: g.kernel, recurrentKernel: g.recurrentKernel, bias: g.bias, input: g.input, initialState: g.initial[0] };
     if (g.state !== undefined) out.state = g.state;
     return out;
@@ -240,8 +239,7 @@ export class GRU extends RecurrentCell {
 
   /** The weight gradients alone (no ∂x, ∂h0). */
   weightGradients(tape: RNNTape, upstream: GRUUpstream): Pick<GRUGrads, 'kernel' | 'recurrentKernel' | 'bias'> {
-    const { dSequence, dLast } = upstream ?? {};
-    return this.weightGradientsStates(tape, dSequence, [dLast]);
+    return this.weightGradientsStates(tape, upstream);
   }
 
   /** Differentiable application (gradient = manual BPTT). Returns [output] or [output, h_T]. */

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CellMath, CellWeights } from './cell';
-import { checkBoolean, checkFinite, checkInput, checkPositiveInt, checkShape, checkTensor, checkTensorShape, describe, fmt } from './checks';
+import { checkBoolean, checkFields, checkFinite, checkInput, checkPositiveInt, checkShape, checkTensor, checkTensorShape, describe, fieldsText, fmt } from './checks';
 import { DifferentiableOptions, differentiableScan } from './differentiable';
 import { RNNTape } from './tape';
 import { ScanTape, scanBackward, scanForward } from '../scan/scan';
@@ -45,6 +45,9 @@ export interface StateGradients {
   initial: tf.Tensor[];
   state?: tf.Tensor;
 }
+
+/** The options apply() takes (a SimpleRNN's: returnSequences only, as its apply returns one tensor). */
+const APPLY_OPTIONS: ReadonlyArray<keyof DifferentiableOptions> = ['returnSequences', 'returnState', 'inputGradient', 'mask'];
 
 /** The largest tensor we try to allocate (tfjs's typed arrays are limited to 2³¹ − 1 elements). */
 const MAX_ELEMENTS = 2 ** 31 - 1;
@@ -149,6 +152,10 @@ export abstract class RecurrentCell {
 
   protected checkLive(): void {
     if (this.disposed) throw new Error(`expected a live cell, got ${this.name}, which was disposed`);
+    const gone = this.trainableWeights.find((w) => w.isDisposed);
+    if (gone !== undefined) {
+      throw new Error(`expected a live cell, got ${this.name}, whose variable ${gone.name} was disposed (by tf.disposeVariables() or its own dispose())`);
+    }
   }
 
   protected weights(): CellWeights {
@@ -184,16 +191,23 @@ export abstract class RecurrentCell {
     return { sequence: r.sequence, last: r.last, tape };
   }
 
+  /** The upstream gradients' names: dSequence, then one per state (dLast, and dLastCell for an LSTM). */
+  private upstreamNames(): string[] {
+    return ['dSequence', ...this.math.stateNames.map((s) => (s === 'h' ? 'dLast' : 'dLastCell'))];
+  }
+
   /** Checks a tape and upstream gradients against this cell; returns them reshaped to [B, ·]. */
-  private checkUpstream(tape: RNNTape, dSequence: unknown, dLast: unknown[]) {
+  private checkUpstream(tape: unknown, upstream: unknown) {
     this.checkLive();
     if (!(tape instanceof RNNTape)) throw new Error(`expected a tape from ${this.name}.forward(), got ${describe(tape)}`);
     if (tape.owner !== this) {
       throw new Error(`expected a tape from ${this.name}.forward(), got one from ${tape.ownerName}.forward()`);
     }
     const scan = tape.scanTape;
+    const names = this.upstreamNames();
+    const given = checkFields('upstream gradients', upstream, names, fieldsText([], names));
+    const [dSequence, ...dLast] = names.map((n) => given[n]);
     if (dSequence == null && dLast.every((d) => d == null)) {
-      const names = ['dSequence', 'dLast', 'dLastCell'].slice(0, dLast.length + 1);
       throw new Error(`expected an upstream gradient ${names.slice(0, -1).join(', ')} and/or ${names[names.length - 1]}, got neither`);
     }
     const [B, T] = tape.inputShape;
@@ -209,15 +223,15 @@ export abstract class RecurrentCell {
     };
   }
 
-  /** Manual BPTT from a tape of this cell. Does not dispose the tape. */
-  protected backwardStates(
-    tape: RNNTape,
-    dSequence: tf.Tensor | null | undefined,
-    dLast: Array<tf.Tensor | null | undefined>,
-    returnStateGradients: boolean,
-  ): StateGradients {
+  /**
+   * Manual BPTT from a tape of this cell, for upstream gradients { dSequence?, dLast?(, dLastCell?) }
+   * and options { returnStateGradients? }. Does not dispose the tape.
+   */
+  protected backwardStates(tape: RNNTape, upstream: unknown, options: unknown): StateGradients {
     return tf.tidy(() => {
-      const u = this.checkUpstream(tape, dSequence, dLast);
+      const u = this.checkUpstream(tape, upstream);
+      const o = checkFields('options', options, ['returnStateGradients'], '{ returnStateGradients? }', true);
+      const returnStateGradients = checkBoolean('returnStateGradients', o.returnStateGradients, false);
       const g = scanBackward(this.math, u.scan, { dSequence: u.dSeq, dLast: u.dLast }, { returnStateGradients });
       const [, T, D] = tape.inputShape;
       const H = this.units;
@@ -230,13 +244,9 @@ export abstract class RecurrentCell {
   }
 
   /** The weight gradients alone (no ∂x, no ∂states_0): what a first layer's training step needs. */
-  protected weightGradientsStates(
-    tape: RNNTape,
-    dSequence: tf.Tensor | null | undefined,
-    dLast: Array<tf.Tensor | null | undefined>,
-  ): { kernel: tf.Tensor2D; recurrentKernel: tf.Tensor2D; bias: tf.Tensor | null } {
+  protected weightGradientsStates(tape: RNNTape, upstream: unknown): { kernel: tf.Tensor2D; recurrentKernel: tf.Tensor2D; bias: tf.Tensor | null } {
     return tf.tidy(() => {
-      const u = this.checkUpstream(tape, dSequence, dLast);
+      const u = this.checkUpstream(tape, upstream);
       const g = scanBackward(this.math, u.scan, { dSequence: u.dSeq, dLast: u.dLast }, { inputGradients: false });
       return { kernel: g.kernel, recurrentKernel: g.recurrentKernel, bias: g.bias } as unknown as tf.TensorContainerObject;
     }) as unknown as { kernel: tf.Tensor2D; recurrentKernel: tf.Tensor2D; bias: tf.Tensor | null };
@@ -244,12 +254,22 @@ export abstract class RecurrentCell {
 
   /**
    * Differentiable application (tf.customGrad; its gradient is the manual BPTT) for use inside
-   * tf.grads, tf.variableGrads, optimizer.minimize. x [B, T, D]; initial states [B, H] or null.
+   * tf.grads, tf.variableGrads, optimizer.minimize. x [B, T, D]; initial states [B, H] or null;
+   * options among `allowed` (DifferentiableOptions; the mask [B, T] float32).
    */
-  protected applyStates(x: tf.Tensor, initial: Array<tf.Tensor | null | undefined>, options: DifferentiableOptions): tf.Tensor[] {
+  protected applyStates(x: tf.Tensor, initial: readonly unknown[], options: unknown, allowed = APPLY_OPTIONS): tf.Tensor[] {
     this.checkLive();
     checkBatchedInput(x, this.inputDim, this.units, this.initialNames().map((n, k) => [n, initial[k]] as const));
-    return differentiableScan(this.math, x as tf.Tensor3D, this.weights(), initial.map((s) => (s == null ? null : (s as tf.Tensor2D))), options);
+    const [B, T] = x.shape;
+    const o = checkFields('options', options, allowed, fieldsText([], allowed), true);
+    if (o.mask != null) checkTensorShape('mask', o.mask, [B, T], `[${B}, ${T}] (batch, time)`);
+    const checked: DifferentiableOptions = {
+      returnSequences: checkBoolean('returnSequences', o.returnSequences, false),
+      returnState: checkBoolean('returnState', o.returnState, false),
+      inputGradient: checkBoolean('inputGradient', o.inputGradient, true),
+      mask: o.mask == null ? null : (o.mask as tf.Tensor2D),
+    };
+    return differentiableScan(this.math, x as tf.Tensor3D, this.weights(), initial.map((s) => (s == null ? null : (s as tf.Tensor2D))), checked);
   }
 }
 
@@ -261,6 +281,7 @@ export function checkFunctionalWeights(gates: number, kernel: unknown, recurrent
   const k = checkTensor('kernel', kernel);
   if (k.rank !== 2 || (k.shape[1] as number) % gates !== 0) throw new Error(`expected kernel [inputDim, ${gates === 1 ? '' : `${gates}·`}units], got ${fmt(k.shape)}`);
   const [D, GH] = k.shape as [number, number];
+  if (D === 0 || GH === 0) throw new Error(`expected kernel [inputDim, ${gates === 1 ? '' : `${gates}·`}units] with both positive, got ${fmt(k.shape)}`);
   const H = GH / gates;
   checkShape('recurrentKernel', checkTensor('recurrentKernel', recurrentKernel), [H, GH]);
   if (bias != null) checkShape('bias', checkTensor('bias', bias), biasShape(H));

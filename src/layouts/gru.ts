@@ -22,7 +22,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { asTensor, checkShape, invertOrder, moveMatrices, PytorchWeights, PytorchWeightsInput, readMatrices } from './shared';
-import { readPytorch, reorderGates, tidyWeights, WeightInput } from './shared';
+import { checkWeightNames, readPytorch, reorderGates, tidyWeights, WeightInput } from './shared';
+import { checkBoolean, checkFields } from '../cells/checks';
 
 /** Keras layout of a resetAfter GRU. */
 export interface GRUKerasWeights {
@@ -78,6 +79,8 @@ export function gruPytorchToKeras(weights: GRUPytorchWeightsInput): GRUKerasWeig
  * without a bias). A [3H] bias, or resetAfter: false, is refused: nn.GRU cannot express it.
  */
 export function gruKerasToPytorch(weights: GRUKerasWeightsInput, options: GRUKerasToPytorchOptions = {}): GRUPytorchWeights {
+  checkWeightNames(weights, ['kernel', 'recurrentKernel'], ['bias']);
+  const resetAfter = checkBoolean('resetAfter', checkFields('options', options, ['resetAfter'], '{ resetAfter? }', true).resetAfter, true);
   return tidyWeights(() => {
     const { input, recurrent, H } = readMatrices(['kernel', 'recurrentKernel'], [weights.kernel, weights.recurrentKernel], GATES, 'columns');
     const refuse = (given: string): never => {
@@ -86,7 +89,7 @@ export function gruKerasToPytorch(weights: GRUKerasWeightsInput, options: GRUKer
           `the recurrent product, so a resetAfter: false GRU has no PyTorch equivalent; got ${given}`,
       );
     };
-    if (options.resetAfter === false) refuse('resetAfter: false');
+    if (!resetAfter) refuse('resetAfter: false');
     let bias: tf.Tensor | null = null;
     if (weights.bias !== undefined && weights.bias !== null) {
       bias = asTensor('bias', weights.bias);

@@ -10,6 +10,7 @@
  * of the gate blocks. `kerasFromTorch[k]` names the PyTorch gate block that Keras's block k is.
  */
 import * as tf from '@tensorflow/tfjs';
+import { checkFields, fieldsText } from '../cells/checks';
 
 /** A weight given as a tensor or as a plain (nested, rectangular) number array. */
 export type WeightInput = tf.Tensor | number[] | number[][];
@@ -96,6 +97,15 @@ export function asTensor(name: string, value: WeightInput): tf.Tensor {
   }
   if (value.isDisposed) throw new Error(`expected ${name} a live tensor, got a disposed one`);
   return value;
+}
+
+/**
+ * Checks a converter's argument: an object with the weights' names as keys, the optional ones
+ * possibly absent; any other key is refused (a PyTorch state_dict of more than one layer or
+ * direction, or a misspelt `bias`, would otherwise be dropped silently).
+ */
+export function checkWeightNames(weights: unknown, required: readonly string[], optional: readonly string[]): void {
+  checkFields('weights', weights, [...required, ...optional], fieldsText(required, optional));
 }
 
 /**
@@ -195,6 +205,7 @@ export function sumBiases(bih: tf.Tensor | null, bhh: tf.Tensor | null): tf.Tens
 
 /** Reads Keras weights of a cell with G gates and a [G·H] bias (or none). Call inside tf.tidy. */
 export function readKeras(weights: KerasWeightsInput, gates: number): { kernel: tf.Tensor2D; recurrentKernel: tf.Tensor2D; bias: tf.Tensor1D | null; H: number } {
+  checkWeightNames(weights, ['kernel', 'recurrentKernel'], ['bias']);
   const { input, recurrent, H } = readMatrices(['kernel', 'recurrentKernel'], [weights.kernel, weights.recurrentKernel], gates, 'columns');
   const bias = readOptional('bias', weights.bias, [gates === 1 ? 'H' : `${gates}H`], [gates * H]) as tf.Tensor1D | null;
   return { kernel: input, recurrentKernel: recurrent, bias, H };
@@ -202,6 +213,7 @@ export function readKeras(weights: KerasWeightsInput, gates: number): { kernel: 
 
 /** Reads PyTorch weights of a cell with G gates. Call inside tf.tidy. */
 export function readPytorch(weights: PytorchWeightsInput, gates: number): { Wih: tf.Tensor2D; Whh: tf.Tensor2D; bih: tf.Tensor1D | null; bhh: tf.Tensor1D | null; H: number } {
+  checkWeightNames(weights, ['weight_ih_l0', 'weight_hh_l0'], ['bias_ih_l0', 'bias_hh_l0']);
   const { input, recurrent, H } = readMatrices(['weight_ih_l0', 'weight_hh_l0'], [weights.weight_ih_l0, weights.weight_hh_l0], gates, 'rows');
   const dims = [gates === 1 ? 'H' : `${gates}H`];
   const bih = readOptional('bias_ih_l0', weights.bias_ih_l0, dims, [gates * H]) as tf.Tensor1D | null;

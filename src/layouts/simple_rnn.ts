@@ -6,7 +6,8 @@
  *   kernel [D, H], recurrentKernel [H, H], bias [H] (or none)
  *   h_t = act(x_t · kernel + h_{t-1} · recurrentKernel + bias)
  *
- * Textbook (seeds 000/001, Chollet's numpy loop; column vectors, x_t [D], h_t [H]):
+ * Textbook (the naive numpy loop of Chollet's Deep Learning with Python, as in the project's seed
+ * documents ../shared/seeds/000 and 001; column vectors, x_t [D], h_t [H]):
  *   W [H, D], U [H, H], b [H]
  *   h_t = act(W x_t + U h_{t-1} + b)
  *   Transposing the Keras equation gives: kernel = Wᵀ, recurrentKernel = Uᵀ, bias = b, and back
@@ -27,11 +28,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { KerasWeights, KerasWeightsInput, moveMatrices, PytorchWeights, PytorchWeightsInput, readKeras, readMatrices } from './shared';
-import { readOptional, summedBiasKerasToPytorch, summedBiasPytorchToKeras, tidyWeights, WeightInput } from './shared';
+import { checkWeightNames, readOptional, summedBiasKerasToPytorch, summedBiasPytorchToKeras, tidyWeights, WeightInput } from './shared';
 
 export type { KerasWeights, KerasWeightsInput, PytorchWeights, PytorchWeightsInput, WeightInput } from './shared';
 
-/** Textbook layout of seeds 000/001 (column vectors). */
+/** The textbook layout (column vectors, as in Chollet's numpy loop). */
 export interface TextbookWeights {
   /** [H, D] */
   W: tf.Tensor2D;
@@ -50,6 +51,7 @@ export interface TextbookWeightsInput {
 /** Textbook (W [H, D], U [H, H], b [H]) → Keras: kernel = Wᵀ, recurrentKernel = Uᵀ, bias = b. */
 export function textbookToKeras(weights: TextbookWeightsInput): KerasWeights {
   return tidyWeights(() => {
+    checkWeightNames(weights, ['W', 'U'], ['b']);
     const { input: W, recurrent: U, H } = readMatrices(['W', 'U'], [weights.W, weights.U], 1, 'rows');
     const b = readOptional('b', weights.b, ['H'], [H]);
     const [kernel, recurrentKernel] = moveMatrices(W, U, [0], 'rows');

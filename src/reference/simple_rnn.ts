@@ -26,7 +26,8 @@
  *   dx_t   = da_t · kernelᵀ                                      // [B, D]
  *   dhNext = da_t · recurrentKernelᵀ                             // [B, H]
  *   dh0 = dhNext after t = 1.
- * These are plain gradients of L: no division by the batch size (seed 004 divides; we do not).
+ * These are plain gradients of L: no division by the batch size (the numpy SimpleRNN class of the
+ * seed document ../shared/seeds/004 divides by it; we do not).
  */
 
 import { activate, activationDerivative, addVecMat, backpropVecMat, matrix, rowOrZeros } from './shared';
