@@ -73,7 +73,8 @@ async function main(): Promise<number> {
   const rel = path.relative(process.cwd(), setup.dir) || '.';
   process.stdout.write(
     `done: ${result.step} steps. ${result.message}\n` +
-      `outputs in ${rel}/: config.json metrics.jsonl loss_curve.svg grad_flow.svg model/ checkpoint/ summary.json\n`,
+      `outputs in ${rel}/: config.json metrics.jsonl loss_curve.svg grad_flow.svg model/ checkpoint/ summary.json\n` +
+      (result.modelNote === undefined ? '' : `model/: ${result.modelNote}\n`),
   );
   return 0;
 }

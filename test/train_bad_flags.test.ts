@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseTrainArgs, UsageError } from '../src/train/cli';
+import { HELP, parseTrainArgs, UsageError } from '../src/train/cli';
 import { prepareRun } from '../src/train/trainer';
 import { spawnTrain, tempDir } from './train_helpers';
 
@@ -38,6 +38,12 @@ describe('bad flags', () => {
     [['--text', 'data/default.txt'], /--text: expected only with --task chars/],
     [['--steps', '5', '--epochs', '1'], /expected --steps or --epochs, got both/],
     [['--colour', 'blue'], /Unknown option '--colour'/],
+    [['--cell', 'rnn'], /--cell: expected one of simple, lstm, gru, got 'rnn'/],
+    [['--layers', '0'], /--layers: expected a positive integer, got '0'/],
+    [['--reset-after'], /--reset-after: expected only with --cell gru, got --cell simple/],
+    [['--cell', 'lstm', '--reset-after'], /--reset-after: expected only with --cell gru, got --cell lstm/],
+    [['--task', 'chars', '--bidirectional'], /--bidirectional: expected a task that reads the whole sequence before answering .*, got --task chars/],
+    [['--reset-after=yes'], /--reset-after.*does not take an argument/],
   ];
   for (const [argv, message] of cases) {
     it(`${argv.join(' ')}`, () => {
@@ -45,6 +51,10 @@ describe('bad flags', () => {
       expect(fs.existsSync(out)).toBe(false);
     });
   }
+
+  it('--help documents the model flags', () => {
+    for (const flag of ['--cell NAME', '--reset-after', '--layers N', '--bidirectional']) expect(HELP).toContain(`  ${flag} `);
+  });
 
   it('--resume of a directory that is not a run', () => {
     expect(usageErrorOf(['--resume', '/no/such/run'])).toMatch(/--resume: expected a run directory with config.json, got '\/no\/such\/run'/);

@@ -11,6 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { BackendInfo } from '../src/platform';
 import type { CheckpointContents } from '../src/train/checkpoint';
+import type { ModelSpec } from '../src/train/model';
 import { initBackend } from '../src/platform';
 import { parseTrainArgs } from '../src/train/cli';
 import { LineProgress } from '../src/train/progress';
@@ -163,4 +164,9 @@ export function recordOpens(ignore: string[] = [path.join(REPO, 'node_modules')]
       return seen;
     },
   };
+}
+
+/** A model spec with one forward SimpleRNN layer unless `spec` says otherwise. */
+export function modelSpec(spec: Omit<ModelSpec, 'cell' | 'resetAfter' | 'layers' | 'bidirectional'> & Partial<ModelSpec>): ModelSpec {
+  return { cell: 'simple', resetAfter: false, layers: 1, bidirectional: false, ...spec };
 }

@@ -1,7 +1,8 @@
 /**
  * --resume continues exactly: a run stopped at step k and resumed reproduces the uninterrupted
  * run's metrics (loss, gradient norm, accuracy) from step k + 1 on, bit for bit, on the same
- * backend. Adam's state (moments, step count, β^t) and the data stream's position are restored.
+ * backend, for every cell, stacked and bidirectional. Adam's state (moments, step count, β^t),
+ * stored under the weights' stable names, and the data stream's position are restored.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -14,6 +15,12 @@ const cases: Array<{ name: string; flags: string[] }> = [
     name: 'sentiment (fixed training set, epoch position) with momentum',
     flags: ['--task', 'sentiment', '--seq-len', '10', '--units', '6', '--embedding-dim', '4', '--batch-size', '8', '--optimizer', 'momentum', '--lr', '0.05'],
   },
+  { name: 'adding with an LSTM and adam', flags: ['--task', 'adding', '--cell', 'lstm', '--seq-len', '8', '--units', '6', '--batch-size', '8', '--optimizer', 'adam', '--lr', '0.01'] },
+  {
+    name: 'sine with 2 × bidirectional GRU (reset after) and adam',
+    flags: ['--task', 'sine', '--cell', 'gru', '--reset-after', '--layers', '2', '--bidirectional', '--seq-len', '8', '--units', '3', '--batch-size', '8', '--optimizer', 'adam', '--lr', '0.01'],
+  },
+  { name: 'chars with 2 × LSTM and momentum', flags: ['--task', 'chars', '--cell', 'lstm', '--layers', '2', '--seq-len', '12', '--units', '6', '--batch-size', '4', '--optimizer', 'momentum', '--lr', '0.1', '--sample-every', '0'] },
   { name: 'chars with sgd', flags: ['--task', 'chars', '--seq-len', '12', '--units', '8', '--batch-size', '4', '--optimizer', 'sgd', '--lr', '0.5', '--sample-every', '0'] },
 ];
 

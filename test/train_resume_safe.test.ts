@@ -63,6 +63,12 @@ const refusals: Array<[string, (dir: string) => void, RegExp]> = [
     /got only bad ones:\n  ckpt-00000020: .*group model: expected array 0 to be simple_rnn\/kernel \[2,4\] float32, got simple_rnn\/kernel \[2,3\] float32\n  ckpt-00000010: /],
   ['config.json asks for another optimizer', (dir) => editConfig(dir, (d) => void (d.config.optimizer = 'momentum')), /group optimizer: expected 6 arrays/],
   ['config.json asks for another task', (dir) => editConfig(dir, (d) => void (d.config.task = 'sine')), /expected array 0 to be simple_rnn\/kernel \[1,3\] float32, got simple_rnn\/kernel \[2,3\]/],
+  ['config.json names an unknown cell', (dir) => editConfig(dir, (d) => void (d.config.cell = 'rnn')), /config\.json: expected config\.cell to be one of simple, lstm, gru, got "rnn"/],
+  ['config.json has bidirectional as a string', (dir) => editConfig(dir, (d) => void (d.config.bidirectional = 'yes')), /config\.json: expected config\.bidirectional to be true or false, got "yes"/],
+  ['config.json asks for reset-after on a SimpleRNN', (dir) => editConfig(dir, (d) => void (d.config.resetAfter = true)), /config\.json: expected config to be a config whose flags go together \(--reset-after: expected only with --cell gru/],
+  ['config.json asks for an LSTM: no checkpoint fits', (dir) => editConfig(dir, (d) => void (d.config.cell = 'lstm')),
+    /group model: expected array 0 to be lstm\/kernel \[2,12\] float32, got simple_rnn\/kernel \[2,3\] float32/],
+  ['config.json asks for two layers: no checkpoint fits', (dir) => editConfig(dir, (d) => void (d.config.layers = 2)), /group model: expected 8 arrays \(.*simple_rnn_1\/kernel.*\), got 5 /],
   ['metrics.jsonl is a link to a file outside the run', (dir) => {
     fs.writeFileSync(path.join(root, 'outside.txt'), 'not yours\n');
     fs.rmSync(path.join(dir, 'metrics.jsonl'));
@@ -165,6 +171,17 @@ describe('resume edge cases', () => {
     const { result } = await trainInProcess(['--resume', dir]);
     expect(result.status).toBe('completed');
     const pick = (m: { step: number; loss: number }) => [m.step, m.loss];
+    expect(readMetricsLines(dir).map(pick)).toEqual(readMetricsLines(reference).map(pick));
+  });
+
+  it('a config.json from before --cell, --layers, --bidirectional, --reset-after resumes as one SimpleRNN layer, exactly', async () => {
+    const dir = copyOfBase();
+    editConfig(dir, (d) => {
+      for (const key of ['cell', 'layers', 'bidirectional', 'resetAfter']) delete d.config[key];
+    });
+    const { result } = await trainInProcess(['--resume', dir, '--steps', '30']);
+    expect(result.status).toBe('completed');
+    const pick = (m: { step: number; loss: number; gradNorm: number }) => [m.step, m.loss, m.gradNorm];
     expect(readMetricsLines(dir).map(pick)).toEqual(readMetricsLines(reference).map(pick));
   });
 

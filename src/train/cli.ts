@@ -7,7 +7,8 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { BACKEND_NAMES } from '../platform';
 import type { JsonField } from '../io/json_field';
-import type { Activation } from '../cells/simple_rnn';
+import type { Activation } from '../cells/activations';
+import { CELL_NAMES, CellName } from './model';
 import { TASK_NAMES, TaskName } from './tasks/task';
 
 export type OptimizerName = 'sgd' | 'momentum' | 'adam';
@@ -25,6 +26,15 @@ export interface TrainConfig {
   seqLen: number;
   /** Embedding width (token tasks). */
   embeddingDim: number;
+  /** The recurrent cell: SimpleRNN, LSTM or GRU. */
+  cell: CellName;
+  /** GRU: reset gate after the recurrent matMul (Keras ≥ 2.3's form; stock tfjs cannot load it). */
+  resetAfter: boolean;
+  /** Stacked recurrent layers. */
+  layers: number;
+  /** Each recurrent layer Bidirectional (concat). */
+  bidirectional: boolean;
+  /** SimpleRNN's activation; a gated cell's candidate activation. */
   activation: Activation;
   lr: number;
   optimizer: OptimizerName;
@@ -47,15 +57,55 @@ export interface TrainConfig {
   out: string;
 }
 
+type TaskDefaults = Partial<TrainConfig> & { steps: number; seqLen: number; units: number; batchSize: number; lr: number };
+
 /** Defaults per task: sizes that learn in a reasonable time on a 2-core CPU. */
-export const TASK_DEFAULTS: Record<TaskName, Partial<TrainConfig> & { steps: number; seqLen: number; units: number; batchSize: number; lr: number }> = {
+export const TASK_DEFAULTS: Record<TaskName, TaskDefaults> = {
   adding: { steps: 3000, seqLen: 100, units: 64, batchSize: 64, lr: 0.001, activation: 'relu' },
   sine: { steps: 2000, seqLen: 40, units: 64, batchSize: 64, lr: 0.001, activation: 'relu' },
   sentiment: { steps: 300, seqLen: 250, units: 100, batchSize: 32, lr: 0.003 },
   chars: { steps: 2000, seqLen: 50, units: 128, batchSize: 32, lr: 0.003, embeddingDim: 32 },
 };
 
+/**
+ * What a gated cell changes in a task's defaults (measured: README, "Every task with every cell").
+ * Gated cells run their candidate through tanh, whatever SimpleRNN's default activation is.
+ */
+type CellDefaults = Partial<Pick<TaskDefaults, 'seqLen' | 'units' | 'batchSize' | 'lr' | 'activation'>> & { steps?: number };
+const CELL_DEFAULTS: Record<Exclude<CellName, 'simple'>, Partial<Record<TaskName, CellDefaults>> & { all: CellDefaults }> = {
+  lstm: {
+    all: { activation: 'tanh' },
+    adding: { units: 32, lr: 0.01, steps: 1500 },
+    sine: { units: 32, steps: 1000 },
+    sentiment: { units: 32 },
+    chars: { steps: 800 },
+  },
+  gru: {
+    all: { activation: 'tanh' },
+    adding: { units: 32, lr: 0.01, steps: 1000 },
+    sine: { units: 32, steps: 1000 },
+    sentiment: { units: 32 },
+    chars: { steps: 800 },
+  },
+};
+
+/** A task's defaults for a cell. */
+export function defaultsFor(task: TaskName, cell: CellName): TaskDefaults {
+  if (cell === 'simple') return TASK_DEFAULTS[task];
+  const c = CELL_DEFAULTS[cell];
+  return { ...TASK_DEFAULTS[task], ...c.all, ...c[task] };
+}
+
 export const DEFAULT_TASK: TaskName = 'adding';
+
+/** Why a model's flags do not go together, or null. */
+function modelFlagsProblem(task: TaskName, cell: CellName, resetAfter: boolean, bidirectional: boolean): string | null {
+  if (resetAfter && cell !== 'gru') return `--reset-after: expected only with --cell gru, got --cell ${cell}`;
+  if (bidirectional && task === 'chars') {
+    return '--bidirectional: expected a task that reads the whole sequence before answering (adding, sine, sentiment), got --task chars, which predicts each next character from the ones before it';
+  }
+  return null;
+}
 
 export const DEFAULT_TEXT = path.join(__dirname, '..', '..', 'data', 'default.txt');
 
@@ -73,7 +123,8 @@ export class ResumeError extends UsageError {
 }
 
 export const USAGE =
-  'usage: npm run train -- [--task adding|sine|sentiment|chars] [--steps N | --epochs N] [--batch-size N]\n' +
+  'usage: npm run train -- [--task adding|sine|sentiment|chars] [--cell simple|lstm|gru] [--reset-after]\n' +
+  '         [--layers N] [--bidirectional] [--steps N | --epochs N] [--batch-size N]\n' +
   '         [--units N] [--seq-len N] [--embedding-dim N] [--activation tanh|relu|linear] [--lr X]\n' +
   '         [--optimizer sgd|momentum|adam] [--clip-norm X] [--seed N] [--backend NAME] [--out DIR]\n' +
   '         [--checkpoint-every N] [--log-every N] [--eval-every N] [--sample-every N] [--text FILE]\n' +
@@ -82,21 +133,28 @@ export const USAGE =
 
 export const HELP = `${USAGE}
 
-Trains a SimpleRNN (manual BPTT) on a built-in task and leaves in the run directory:
-config.json, metrics.jsonl, loss_curve.svg, grad_flow.svg, model/ (tfjs-layers model.json +
-weights.bin), checkpoint/, summary.json.
+Trains a SimpleRNN, LSTM or GRU (tfjs-rnn's layers: manual BPTT) on a built-in task and leaves in
+the run directory: config.json, metrics.jsonl, loss_curve.svg, grad_flow.svg, model/ (tfjs-layers
+model.json + weights.bin, stock class names), checkpoint/, summary.json.
 
   --task NAME           adding (default): sum of two marked numbers, MSE vs 0.167 baseline
                         sine: next value of noisy sine mixtures, vs persistence
                         sentiment: synthetic IMDB (vocab 5000, length 250), Embedding → SimpleRNN → Dense(1, sigmoid)
                         chars: character language model on --text FILE (default: data/default.txt)
+  --cell NAME           simple (default): SimpleRNN | lstm: LSTM | gru: GRU; gated cells use
+                        recurrentActivation sigmoid (Keras's), LSTM forget bias 1, activation tanh
+  --reset-after         gru: Keras ≥ 2.3's / PyTorch's GRU (bias [2, 3H]). Off by default, so that
+                        stock tf.loadLayersModel reads model/; with it, only tfjs-rnn's
+                        loadLayersModel does (stock tfjs refuses reset_after: true)
+  --layers N            stacked recurrent layers (default 1)
+  --bidirectional       each recurrent layer reads forwards and backwards (concat); not with chars
   --steps N             training steps (default per task: ${TASK_NAMES.map((t) => `${t} ${TASK_DEFAULTS[t].steps}`).join(', ')})
   --epochs N            instead of --steps: passes over the task's epoch (sentiment: 5000 reviews)
   --batch-size N        sequences per step (default 64 for adding and sine, 32 otherwise)
-  --units N             SimpleRNN units (default per task)
+  --units N             units of each recurrent layer (default per task)
   --seq-len N           sequence length T (default per task: ${TASK_NAMES.map((t) => `${t} ${TASK_DEFAULTS[t].seqLen}`).join(', ')})
   --embedding-dim N     embedding width for token tasks (default 32)
-  --activation NAME     tanh | relu | linear (default: relu for adding and sine, tanh otherwise)
+  --activation NAME     tanh | relu | linear (default: SimpleRNN relu for adding and sine, tanh otherwise)
   --lr X                learning rate (default per task)
   --optimizer NAME      sgd | momentum (0.9) | adam (default), tfjs's tf.train optimizers
   --clip-norm X         clip the global gradient norm to X (default 1; 0 = off)
@@ -122,6 +180,10 @@ Ctrl-C / SIGTERM saves a checkpoint and prints the command to resume. Exit codes
 
 const OPTIONS = {
   task: { type: 'string' },
+  cell: { type: 'string' },
+  'reset-after': { type: 'boolean' },
+  layers: { type: 'string' },
+  bidirectional: { type: 'boolean' },
   steps: { type: 'string' },
   epochs: { type: 'string' },
   'batch-size': { type: 'string' },
@@ -162,6 +224,11 @@ export function configFromJson(doc: JsonField): TrainConfig {
     units: int('units', 1),
     seqLen: int('seqLen', 1),
     embeddingDim: int('embeddingDim', 1),
+    // Runs from before these fields trained one SimpleRNN layer.
+    cell: c.has('cell') ? c.get('cell').oneOf(CELL_NAMES) : 'simple',
+    resetAfter: c.has('resetAfter') ? bool(c.get('resetAfter')) : false,
+    layers: c.has('layers') ? int('layers', 1) : 1,
+    bidirectional: c.has('bidirectional') ? bool(c.get('bidirectional')) : false,
     activation: c.get('activation').oneOf(ACTIVATIONS),
     lr: c.get('lr').number(0, Infinity, true),
     optimizer: c.get('optimizer').oneOf(OPTIMIZERS),
@@ -176,7 +243,14 @@ export function configFromJson(doc: JsonField): TrainConfig {
     out: c.get('out').string(),
   };
   if (config.steps === null && config.epochs === null) c.get('steps').fail('a step count when config.epochs is null');
+  const problem = modelFlagsProblem(config.task, config.cell, config.resetAfter, config.bidirectional);
+  if (problem !== null) c.fail(`a config whose flags go together (${problem})`);
   return config;
+}
+
+function bool(f: JsonField): boolean {
+  if (typeof f.value !== 'boolean') f.fail('true or false');
+  return f.value;
 }
 
 function positiveInt(flag: string, v: string | undefined, allowZero = false): number | undefined {
@@ -242,7 +316,12 @@ export function parseTrainArgs(argv: readonly string[], now: Date = new Date()):
     };
   }
   const task = oneOf('task', v.task, TASK_NAMES) ?? DEFAULT_TASK;
-  const d = TASK_DEFAULTS[task];
+  const cell = oneOf('cell', v.cell, CELL_NAMES) ?? 'simple';
+  const resetAfter = values['reset-after'] === true;
+  const bidirectional = values.bidirectional === true;
+  const problem = modelFlagsProblem(task, cell, resetAfter, bidirectional);
+  if (problem !== null) throw new UsageError(problem);
+  const d = defaultsFor(task, cell);
   if (v.steps !== undefined && v.epochs !== undefined) throw new UsageError('expected --steps or --epochs, got both');
   const epochs = positiveNumber('epochs', v.epochs) ?? null;
   const steps = positiveInt('steps', v.steps) ?? (epochs === null ? d.steps : null);
@@ -264,6 +343,10 @@ export function parseTrainArgs(argv: readonly string[], now: Date = new Date()):
     units: positiveInt('units', v.units) ?? d.units,
     seqLen: positiveInt('seq-len', v['seq-len']) ?? d.seqLen,
     embeddingDim: positiveInt('embedding-dim', v['embedding-dim']) ?? d.embeddingDim ?? 32,
+    cell,
+    resetAfter,
+    layers: positiveInt('layers', v.layers) ?? 1,
+    bidirectional,
     activation: oneOf('activation', v.activation, ACTIVATIONS) ?? d.activation ?? 'tanh',
     lr: positiveNumber('lr', v.lr) ?? d.lr,
     optimizer: oneOf('optimizer', v.optimizer, OPTIMIZERS) ?? 'adam',

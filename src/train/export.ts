@@ -1,68 +1,72 @@
 /**
- * Export to the tfjs-layers format: a tf.sequential of tf.layers.embedding (token inputs),
- * tf.layers.simpleRNN and tf.layers.dense with our weights copied in, written as model.json +
- * weights.bin (what `model.save('file://…')` writes with tfjs-node; pure @tensorflow/tfjs has no
- * file IO, so the artifacts come through tf.io.withSaveHandler). `loadExportedModel` reads them
- * back through tf.loadLayersModel.
+ * Export to the tfjs-layers format, with stock class names and configs: a tf.sequential of
+ * Embedding (token inputs), SimpleRNN / LSTM / GRU (inside Bidirectional when the model is), Dense
+ * with the output activation, written as model.json + weights.bin (what `model.save('file://…')`
+ * writes with tfjs-node; pure @tensorflow/tfjs has no file IO, so the files are written here).
+ * The topology is that of the same network built from the stock tf.layers classes; the weights are
+ * ours, under the stock network's names.
+ *
+ * A GRU with resetAfter: true is written as Keras writes it (class GRU, reset_after: true, bias
+ * [2, 3H]): stock tf.loadLayersModel refuses it ("GRUCell does not support reset_after parameter
+ * set to true"); tfjs-rnn's loadLayersModel reads it. `loadExportedModel` reads with the stock one.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import writeFileAtomic from 'write-file-atomic';
 import { readModelArtifacts } from '../io/tfjs_artifacts';
-import type { RnnModel } from './model';
+import { buildNetwork, RnnModel } from './model';
 
-/** The tf.layers model with the same architecture and weights as ours. Caller disposes. */
-export function toLayersModel(model: RnnModel): tf.Sequential {
-  const spec = model.spec;
-  // Our weights replace the initial ones, so skip tf.layers' orthogonal init (slow QR for large H).
-  const init = { kernelInitializer: 'zeros', recurrentInitializer: 'zeros' } as const;
-  const seq = tf.sequential();
-  if (spec.input.kind === 'tokens') {
-    seq.add(tf.layers.embedding({ inputDim: spec.input.vocabSize, outputDim: spec.embeddingDim, inputShape: [null], name: 'embedding' }));
-    seq.add(tf.layers.simpleRNN({ units: spec.units, activation: spec.activation, returnSequences: spec.returnSequences, name: 'simple_rnn', ...init }));
-  } else {
-    seq.add(
-      tf.layers.simpleRNN({ units: spec.units, activation: spec.activation, returnSequences: spec.returnSequences, inputShape: [null, spec.input.dim], name: 'simple_rnn', ...init }),
-    );
+/** One layer as model.json stores it (python-style keys). */
+interface StoredLayer {
+  class_name: string;
+  config: { layer?: StoredLayer; reset_after?: boolean } & Record<string, unknown>;
+}
+
+/** The stock network's topology (model.json's modelTopology), with GRU reset_after as the model has it. */
+function stockTopology(model: RnnModel, stock: tf.Sequential): tf.io.ModelArtifacts['modelTopology'] {
+  const topology = stock.toJSON(null, false) as unknown as { config: { layers: StoredLayer[] } };
+  if (model.spec.cell === 'gru' && model.spec.resetAfter) {
+    for (const entry of topology.config.layers) {
+      const inner = entry.class_name === 'Bidirectional' ? (entry.config.layer as StoredLayer) : entry;
+      if (inner.class_name === 'GRU') inner.config.reset_after = true;
+    }
   }
-  const outputActivation = spec.objective === 'binary' ? 'sigmoid' : spec.objective === 'categorical' ? 'softmax' : 'linear';
-  seq.add(tf.layers.dense({ units: spec.outputDim, activation: outputActivation, name: 'dense' }));
-  if (model.embedding !== null) seq.getLayer('embedding').setWeights([model.embedding]);
-  seq.getLayer('simple_rnn').setWeights(model.cell.trainableWeights);
-  seq.getLayer('dense').setWeights([model.denseKernel, model.denseBias]);
-  return seq;
+  return topology as unknown as tf.io.ModelArtifacts['modelTopology'];
+}
+
+/** Whether stock tf.loadLayersModel can read what exportLayersModel writes for this model. */
+export function stockReadable(model: RnnModel): boolean {
+  return !(model.spec.cell === 'gru' && model.spec.resetAfter);
 }
 
 /** Writes dir/model.json and dir/weights.bin. */
 export async function exportLayersModel(model: RnnModel, dir: string): Promise<void> {
-  const seq = toLayersModel(model);
+  const stock = buildNetwork(model.spec, 'export');
   try {
+    const names = stock.weights.map((w) => w.originalName);
+    const ourWeights = model.net.weights;
+    if (names.length !== ourWeights.length) throw new Error(`expected the stock network to have the model's ${ourWeights.length} weights, got ${names.length}`);
+    const { data, specs } = await tf.io.encodeWeights(ourWeights.map((w, i) => ({ name: names[i], tensor: w.read() })));
     fs.mkdirSync(dir, { recursive: true });
-    await seq.save(
-      tf.io.withSaveHandler(async (artifacts) => {
-        const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData);
-        // weights first, model.json last, each atomically: a model.json on disk has its weights.
-        writeFileAtomic.sync(path.join(dir, 'weights.bin'), Buffer.from(weightData), { fsync: true });
-        const modelJSON = {
-          modelTopology: artifacts.modelTopology,
-          format: artifacts.format,
-          generatedBy: artifacts.generatedBy,
-          convertedBy: 'tfjs-rnn',
-          weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-        };
-        writeFileAtomic.sync(path.join(dir, 'model.json'), JSON.stringify(modelJSON), { fsync: true });
-        return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
-      }),
-    );
+    // weights first, model.json last, each atomically: a model.json on disk has its weights.
+    writeFileAtomic.sync(path.join(dir, 'weights.bin'), Buffer.from(data), { fsync: true });
+    const modelJSON = {
+      modelTopology: stockTopology(model, stock),
+      format: 'layers-model',
+      generatedBy: `TensorFlow.js tfjs-layers v${tf.version['tfjs-layers']}`,
+      convertedBy: 'tfjs-rnn',
+      weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
+    };
+    writeFileAtomic.sync(path.join(dir, 'model.json'), JSON.stringify(modelJSON), { fsync: true });
   } finally {
-    seq.dispose();
+    stock.dispose();
   }
 }
 
 /**
- * Loads dir/model.json (+ its weight files) with tf.loadLayersModel, through the checked reader
- * (src/io/tfjs_artifacts.ts): weight paths stay inside dir, no links, sizes as declared.
+ * Loads dir/model.json (+ its weight files) with stock tf.loadLayersModel, through the checked
+ * reader (src/io/tfjs_artifacts.ts): weight paths stay inside dir, no links, sizes as declared.
  */
 export async function loadExportedModel(dir: string): Promise<tf.LayersModel> {
   const artifacts = readModelArtifacts(dir);

@@ -1,47 +1,118 @@
 /**
- * The trained models: [Embedding →] SimpleRNN → Dense.
+ * The trained models: a tf.sequential of [Embedding →] N recurrent layers (each optionally
+ * Bidirectional, merge mode concat) → Dense.
  *
- *   tokens [B, T] ─Embedding E [V, De]→ [B, T, De] ─SimpleRNN(H)→ last [B, H] or sequence [B, T, H]
- *   real   [B, T, D] ─────────────────→ SimpleRNN(H) → …
- *   → Dense W [H, O], b [O] → logits [B, O] or [B, T, O]; output = sigmoid / softmax / identity
+ *   tokens [B, T] ─Embedding E [V, De]→ [B, T, De] ─RNN₁(H) → … ─RNN_N(H)→ last [B, H'] or sequence [B, T, H']
+ *   real   [B, T, D] ───────────────────────────────→ RNN₁(H) → …
+ *   → Dense W [H', O], b [O] → logits [B, O] or [B, T, O]; output = sigmoid / softmax / identity
  *
- * The recurrent part runs through the cell's tf.customGrad entry point, so its gradient is our
- * manual BPTT; the Embedding and Dense heads use tfjs autodiff, except the Embedding's gradient,
- * which is a scatter-add (tfjs's gather gradient needs UnsortedSegmentSum, which wasm lacks).
+ * H' = H, or 2H when bidirectional. RNN is SimpleRNN, LSTM or GRU: our drop-in layers
+ * (src/layers), so the recurrent part's gradient is our manual BPTT; the Dense head uses tfjs
+ * autodiff and the Embedding a scatter-add gradient (embedding.ts). Layers before the last return
+ * sequences. Gated cells use Keras's settings: recurrentActivation sigmoid, LSTM forget-gate bias 1.
+ *
+ * The same builder makes the three networks a run needs: the one it trains (ours, logits out), the
+ * one it exports (stock tf.layers classes, output activation in the Dense: export.ts), and a
+ * stateful batch-of-one copy that samples text step by step (trainer.ts). Layer names are fixed
+ * (embedding, lstm, lstm_1, bidirectional, dense, …), so weight names (`lstm/kernel`,
+ * `bidirectional/forward_lstm/kernel`) are the same in every process: checkpoints store them.
  * Seed 002's model is tokens(5000) → Embedding 32 → SimpleRNN(100) → Dense(1, sigmoid).
  */
 import * as tf from '@tensorflow/tfjs';
-import { SimpleRNN } from '../cells/simple_rnn';
-import type { Activation } from '../cells/simple_rnn';
+import type { Activation } from '../cells/activations';
+import { gruMath, GRU } from '../cells/gru';
+import { lstmMath, LSTM } from '../cells/lstm';
+import { simpleRNNMath, SimpleRNN } from '../cells/simple_rnn';
+import type { CellMath } from '../cells/cell';
+import * as ours from '../layers';
+import { ScatterEmbedding } from './embedding';
 import type { Objective, TaskInput } from './tasks/task';
 import { Rng } from './random';
+
+export type CellName = 'simple' | 'lstm' | 'gru';
+export const CELL_NAMES: readonly CellName[] = ['simple', 'lstm', 'gru'];
 
 export interface ModelSpec {
   input: TaskInput;
   /** Width of the embedding (token inputs only). */
   embeddingDim: number;
+  cell: CellName;
   units: number;
+  /** SimpleRNN's activation; a gated cell's candidate (and LSTM cell-output) activation. */
   activation: Activation;
+  /** GRU: Keras ≥ 2.3's form (bias [2, 3H]), which stock tfjs cannot load. */
+  resetAfter: boolean;
+  /** Stacked recurrent layers. */
+  layers: number;
+  bidirectional: boolean;
   outputDim: number;
   objective: Objective;
   returnSequences: boolean;
   seed: number;
 }
 
-let modelCounter = 0;
+/** Which network the builder makes (see the top of the file). */
+export type Flavour = 'train' | 'export' | 'sampler';
 
-/** E[ids]: [B, T] int32 → [B, T, De]; its gradient dE is a scatter-add of dy into the rows used. */
-export function embeddingLookup(ids: tf.Tensor2D, E: tf.Tensor2D): tf.Tensor3D {
-  const [B, T] = ids.shape;
-  const [V, De] = E.shape;
-  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const e = args[0] as tf.Tensor2D;
-    const value = tf.reshape(tf.gather(e, tf.reshape(ids, [B * T])), [B, T, De]) as tf.Tensor3D; // [B, T, De]
-    const gradFunc = (dy: tf.Tensor): tf.Tensor =>
-      tf.scatterND(tf.reshape(ids, [B * T, 1]), tf.reshape(dy, [B * T, De]), [V, De]); // [V, De]
-    return { value, gradFunc };
-  });
-  return f(E) as tf.Tensor3D;
+/** Keras's layer-name prefix per cell. */
+const LAYER_PREFIX: Record<CellName, string> = { simple: 'simple_rnn', lstm: 'lstm', gru: 'gru' };
+const OUTPUT_ACTIVATION: Record<Objective, 'linear' | 'sigmoid' | 'softmax'> = { mse: 'linear', binary: 'sigmoid', categorical: 'softmax' };
+
+function layerName(prefix: string, k: number): string {
+  return k === 0 ? prefix : `${prefix}_${k}`;
+}
+
+/** The step math of the spec's cell, as our layers run it. */
+export function cellMath(spec: ModelSpec): CellMath {
+  const gated = { activation: spec.activation, recurrentActivation: 'sigmoid' as const };
+  if (spec.cell === 'simple') return simpleRNNMath(spec.activation);
+  if (spec.cell === 'lstm') return lstmMath(gated);
+  return gruMath({ ...gated, resetAfter: spec.resetAfter });
+}
+
+/** Recurrent layer k: ours (train, sampler) or the stock class (export; a resetAfter GRU is written as stock by export.ts). */
+function recurrentLayer(spec: ModelSpec, flavour: Flavour, k: number, shape: { inputShape?: Array<number | null> }): tf.layers.Layer {
+  const args = {
+    units: spec.units,
+    activation: spec.activation,
+    returnSequences: k < spec.layers - 1 || spec.returnSequences,
+    stateful: flavour === 'sampler',
+    name: layerName(LAYER_PREFIX[spec.cell], k),
+    // The weights are assigned after the build: skip tf.layers' orthogonal init (a slow QR for large H).
+    kernelInitializer: 'zeros',
+    recurrentInitializer: 'zeros',
+    ...shape,
+  } as const;
+  const gated = { ...args, recurrentActivation: 'sigmoid' } as const;
+  const stock = flavour === 'export';
+  if (spec.cell === 'simple') return stock ? tf.layers.simpleRNN(args) : ours.simpleRNN(args);
+  // unitForgetBias stays off in the layer: the forget-gate bias of 1 comes with the seeded weights
+  // (initialWeights), and tfjs 4.22's lstmCell leaks four tensors per build when it is on.
+  if (spec.cell === 'lstm') return stock ? tf.layers.lstm(gated) : ours.lstm(gated);
+  return stock ? tf.layers.gru(gated) : ours.gru({ ...gated, resetAfter: spec.resetAfter });
+}
+
+/** The network of a spec, with zero weights (RnnModel seeds them; the others copy them). */
+export function buildNetwork(spec: ModelSpec, flavour: Flavour): tf.Sequential {
+  const net = tf.sequential({ name: 'model' });
+  const input = spec.input;
+  // A stateful network needs its batch size: one sequence, one step at a time.
+  const first = flavour === 'sampler' ? { batchInputShape: input.kind === 'tokens' ? [1, 1] : [1, 1, input.dim] } : { inputShape: input.kind === 'tokens' ? [null] : [null, input.dim] };
+  if (input.kind === 'tokens') {
+    const args = { inputDim: input.vocabSize, outputDim: spec.embeddingDim, name: 'embedding', ...first };
+    net.add(flavour === 'export' ? tf.layers.embedding({ ...args, embeddingsInitializer: 'zeros' }) : new ScatterEmbedding(args));
+  }
+  for (let k = 0; k < spec.layers; k++) {
+    const shape = k === 0 && input.kind === 'real' ? first : {};
+    if (spec.bidirectional) {
+      const layer = recurrentLayer(spec, flavour, k, {}) as tf.RNN;
+      net.add(tf.layers.bidirectional({ layer, mergeMode: 'concat', name: layerName('bidirectional', k), ...shape }));
+    } else {
+      net.add(recurrentLayer(spec, flavour, k, shape));
+    }
+  }
+  net.add(tf.layers.dense({ units: spec.outputDim, activation: flavour === 'export' ? OUTPUT_ACTIVATION[spec.objective] : 'linear', kernelInitializer: 'zeros', name: 'dense' }));
+  return net;
 }
 
 function uniform(rng: Rng, shape: number[], limit: number): tf.Tensor {
@@ -51,61 +122,88 @@ function uniform(rng: Rng, shape: number[], limit: number): tf.Tensor {
   return tf.tensor(v, shape);
 }
 
+let initCells = 0;
+
+/** Seeded initial weights of one recurrent cell: Keras's initializers (src/init.ts, through the cell classes). */
+function cellWeights(spec: ModelSpec, inputDim: number, seed: number): tf.Tensor[] {
+  // A name of its own: the cell's variables live beside the network's (`lstm_1/kernel`) for a moment.
+  const config = { inputDim, units: spec.units, seed, name: `train_init_${initCells++}` };
+  const cell =
+    spec.cell === 'simple'
+      ? new SimpleRNN({ ...config, activation: spec.activation })
+      : spec.cell === 'lstm'
+        ? new LSTM({ ...config, unitForgetBias: true })
+        : new GRU({ ...config, resetAfter: spec.resetAfter });
+  const weights = cell.getWeights();
+  cell.dispose();
+  return weights;
+}
+
+/**
+ * Every weight in the network's order: embedding U(−0.05, 0.05) (Keras's), each recurrent layer's
+ * cells (forward, then backward), Dense glorotUniform and zeros. The first layer's forward cell
+ * takes the run's seed; the other cells take seeds drawn from it.
+ */
+function initialWeights(spec: ModelSpec): tf.Tensor[] {
+  const rng = new Rng(`model/${spec.seed}`);
+  const cellSeeds = new Rng(`model/${spec.seed}/cells`);
+  const H = spec.units;
+  const directions = spec.bidirectional ? 2 : 1;
+  const O = spec.outputDim;
+  const out: tf.Tensor[] = [];
+  let D = spec.input.kind === 'tokens' ? spec.embeddingDim : spec.input.dim;
+  const embedding = spec.input.kind === 'tokens' ? uniform(rng, [spec.input.vocabSize, spec.embeddingDim], 0.05) : null;
+  if (embedding !== null) out.push(embedding);
+  for (let k = 0; k < spec.layers; k++) {
+    for (let d = 0; d < directions; d++) out.push(...cellWeights(spec, D, k === 0 && d === 0 ? spec.seed : cellSeeds.int(2 ** 30)));
+    D = directions * H;
+  }
+  out.push(uniform(rng, [D, O], Math.sqrt(6 / (D + O))), tf.zeros([O])); // glorotUniform
+  return out;
+}
+
 export class RnnModel {
   readonly spec: ModelSpec;
-  readonly embedding: tf.Variable<tf.Rank.R2> | null; // [V, De]
-  readonly cell: SimpleRNN;
-  readonly denseKernel: tf.Variable<tf.Rank.R2>; // [H, O]
-  readonly denseBias: tf.Variable<tf.Rank.R1>; // [O]
+  /** The network trained: our layers, logits out. */
+  readonly net: tf.Sequential;
 
   constructor(spec: ModelSpec) {
+    if (!Number.isInteger(spec.layers) || spec.layers < 1) throw new Error(`expected at least one recurrent layer, got ${spec.layers}`);
     this.spec = spec;
-    const id = modelCounter++;
-    const rng = new Rng(`model/${spec.seed}`);
-    const H = spec.units;
-    const O = spec.outputDim;
-    const input = spec.input;
-    this.embedding =
-      input.kind === 'tokens'
-        ? tf.tidy(() => tf.variable(uniform(rng, [input.vocabSize, spec.embeddingDim], 0.05) as tf.Tensor2D, true, `m${id}/embedding/embeddings`)) // Keras: U(-0.05, 0.05)
-        : null;
-    const D = spec.input.kind === 'tokens' ? spec.embeddingDim : spec.input.dim;
-    this.cell = new SimpleRNN({ inputDim: D, units: H, activation: spec.activation, seed: spec.seed, name: `m${id}/simple_rnn` });
-    this.denseKernel = tf.tidy(() => tf.variable(uniform(rng, [H, O], Math.sqrt(6 / (H + O))) as tf.Tensor2D, true, `m${id}/dense/kernel`)); // glorotUniform
-    this.denseBias = tf.tidy(() => tf.variable(tf.zeros([O]) as tf.Tensor1D, true, `m${id}/dense/bias`));
+    this.net = buildNetwork(spec, 'train');
+    const init = initialWeights(spec);
+    this.net.setWeights(init);
+    tf.dispose(init);
   }
 
-  /** Every trainable variable, in export order: [embedding,] kernel, recurrentKernel, bias, dense kernel, dense bias. */
+  /** Every trainable variable, in the network's order. */
   get variables(): tf.Variable[] {
-    const vars: tf.Variable[] = this.embedding === null ? [] : [this.embedding];
-    return vars.concat(this.cell.trainableWeights, [this.denseKernel, this.denseBias]);
+    return this.net.trainableWeights.map((w) => w.read() as tf.Variable);
+  }
+
+  /**
+   * Names of the variables (same order) that are the same in every process: tf.layers' names
+   * (`lstm/kernel`), without the `_1` tfjs appends to a variable name already taken in this process.
+   */
+  get weightNames(): string[] {
+    return this.net.trainableWeights.map((w) => w.originalName);
   }
 
   countParams(): number {
-    return this.variables.reduce((n, v) => n + v.size, 0);
+    return this.net.countParams();
   }
 
-  /** The recurrent input: embedded tokens or the real features. [B, T, D] */
-  embed(x: tf.Tensor): tf.Tensor3D {
-    return this.embedding === null ? (x as tf.Tensor3D) : embeddingLookup(x as tf.Tensor2D, this.embedding);
+  /** The recurrent layers (Bidirectional wrappers included), in order. */
+  get recurrentLayers(): tf.layers.Layer[] {
+    return this.net.layers.filter((l) => l.name !== 'embedding' && l.name !== 'dense');
   }
 
-  /** Dense head on states h [B, H] or [B, T, H] → logits [B, O] or [B, T, O]. */
-  head(h: tf.Tensor): tf.Tensor {
-    const H = this.spec.units;
-    const O = this.spec.outputDim;
-    const rows = tf.reshape(h, [-1, H]) as tf.Tensor2D; // [B·T, H]
-    const z = tf.add(tf.matMul(rows, this.denseKernel), this.denseBias); // [B·T, O]
-    return tf.reshape(z, [...h.shape.slice(0, -1), O]);
-  }
-
-  /** Logits (pre-activation outputs): [B, O] or [B, T, O]. Differentiable; BPTT via customGrad. */
+  /** Logits (pre-activation outputs): [B, O] or [B, T, O]. Differentiable; BPTT via our layers. */
   logits(x: tf.Tensor): tf.Tensor {
-    const h = this.cell.apply(this.embed(x), null, { returnSequences: this.spec.returnSequences });
-    return this.head(h);
+    return this.net.apply(x) as tf.Tensor;
   }
 
-  /** Outputs as tf.layers would give them: sigmoid / softmax / identity of the logits. */
+  /** Outputs as the exported model gives them: sigmoid / softmax / identity of the logits. */
   predict(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => activateOutput(this.spec.objective, this.logits(x)));
   }
@@ -130,8 +228,15 @@ export class RnnModel {
     }
   }
 
+  /** A network of the given flavour holding copies of this model's weights. Caller disposes. */
+  copy(flavour: Exclude<Flavour, 'train'>): tf.Sequential {
+    const net = buildNetwork(this.spec, flavour);
+    net.setWeights(this.net.getWeights());
+    return net;
+  }
+
   dispose(): void {
-    tf.dispose(this.variables);
+    this.net.dispose();
   }
 }
 

@@ -42,11 +42,6 @@ const CONFIG_MAX_BYTES = 16 * 2 ** 20;
 /** Optimizer slots per variable, in the order tfjs 4's getWeights() lists them after 'iter'. */
 const OPTIMIZER_SLOTS: Record<OptimizerName, readonly string[]> = { sgd: [], momentum: ['momentum'], adam: ['m', 'v'] };
 
-/** Variable names without the per-process model prefix (m3/simple_rnn/kernel → simple_rnn/kernel). */
-export function stableName(name: string): string {
-  return name.replace(/^m\d+\//, '').replace(/\/m\d+\//, '/');
-}
-
 /** Refuses a run directory where something the trainer would write is a link or of the wrong kind. */
 export function checkRunEntries(run: SafeDir): void {
   for (const name of Object.values(RUN_FILES)) run.exists(name, WRITTEN_DIRECTORIES.includes(name) ? 'directory' : 'file');
@@ -72,6 +67,7 @@ export function readSavedRun(run: SafeDir): SavedRun {
 }
 
 export interface ModelVariable {
+  /** The name the checkpoint stores it under (the same in every process: `lstm/kernel`). */
   name: string;
   shape: number[];
 }
@@ -107,7 +103,7 @@ export interface ResumeTarget {
 export function checkCheckpointFits(ck: CheckpointContents, dir: string, target: ResumeTarget): void {
   const groups = Object.keys(ck.groups).sort().join(', ');
   if (groups !== 'model, optimizer') throw new Error(`${dir}: expected the groups model, optimizer, got ${groups || 'none'}`);
-  const model = target.variables.map((v) => ({ name: stableName(v.name), shape: v.shape, dtype: 'float32' }));
+  const model = target.variables.map((v) => ({ name: v.name, shape: v.shape, dtype: 'float32' }));
   checkArrays(`${dir}: group model`, ck.groups.model, model);
   const iter = { name: 'iter', shape: [], dtype: 'int32' };
   const slots = OPTIMIZER_SLOTS[target.optimizer].flatMap((slot) => model.map((m) => ({ ...m, name: `${m.name}/${slot}` })));

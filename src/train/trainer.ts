@@ -1,6 +1,6 @@
 /**
- * The training loop: batches from a task, the loss's gradient (manual BPTT through the cell's
- * customGrad entry point, autodiff for the heads), global-norm clipping, a tf.train optimizer,
+ * The training loop: batches from a task, the loss's gradient (manual BPTT through our recurrent
+ * layers, autodiff for the heads), global-norm clipping, a tf.train optimizer,
  * metrics lines, checkpoints, and at the end the held-out evaluation, plots and the exported model.
  *
  * A step: batch → loss and grads (tf.variableGrads) → stop if the loss is not finite → clip →
@@ -18,13 +18,13 @@ import { JsonField } from '../io/json_field';
 import { RefusedFileError, SafeDir } from '../io/safe_dir';
 import { CheckpointContents, loadCheckpoint, LoadedCheckpoint, NamedArray, saveCheckpoint } from './checkpoint';
 import { DEFAULT_TEXT, ParsedArgs, ResumeError, TrainConfig, UsageError } from './cli';
-import { exportLayersModel } from './export';
+import { exportLayersModel, stockReadable } from './export';
 import { gradientFlow } from './grad_flow';
-import { accuracyOf, embeddingLookup, RnnModel } from './model';
+import { accuracyOf, ModelSpec, RnnModel } from './model';
 import { gradFlowSVG, lossCurveSVG, LossPoint } from './plots';
 import type { Progress } from './progress';
 import { Rng } from './random';
-import { checkCheckpointFits, checkRunEntries, readSavedRun, RUN_FILES, SavedRun, stableName } from './resume';
+import { checkCheckpointFits, checkRunEntries, readSavedRun, RUN_FILES, SavedRun } from './resume';
 import { makeTask } from './tasks';
 import type { QualityBar, Task } from './tasks/task';
 
@@ -56,6 +56,8 @@ export interface TrainResult {
   passed?: boolean;
   /** What happened, for a person. */
   message: string;
+  /** Completed runs: who can read model/ (stock tf.loadLayersModel, or only tfjs-rnn's loadLayersModel). */
+  modelNote?: string;
 }
 
 /** A run ready to start: flags checked, task built, checkpoint read; nothing written yet. */
@@ -195,35 +197,37 @@ function restoreOptimizerExtras(optimizer: tf.Optimizer, extras: Record<string, 
   }
 }
 
-/** Samples `length` characters from the chars model, starting from `startId`. */
+/**
+ * Samples `length` characters from the chars model, starting from `startId`: a stateful copy of the
+ * network (batch of one) reads one character per call and carries its states to the next.
+ */
 export async function sampleText(model: RnnModel, alphabet: string, startId: number, length: number, rng: Rng, temperature = 0.8): Promise<string> {
-  const E = model.embedding;
-  if (E === null) throw new Error('expected a token model to sample from, got a real-valued one');
-  let h = tf.zeros([1, model.spec.units]) as tf.Tensor2D; // [1, H]
+  if (model.spec.input.kind !== 'tokens') throw new Error('expected a token model to sample from, got a real-valued one');
+  const sampler = model.copy('sampler');
   let id = startId;
   let out = alphabet[id];
-  for (let i = 0; i < length; i++) {
-    const [hNext, probs] = tf.tidy(() => {
-      const x = embeddingLookup(tf.tensor2d([[id]], [1, 1], 'int32'), E); // [1, 1, De]
-      const hn = model.cell.apply(x, h) as tf.Tensor2D; // [1, H]
-      return [hn, tf.softmax(tf.div(model.head(hn), temperature))]; // [1, V]
-    });
-    h.dispose();
-    h = hNext;
-    const p = await probs.data();
-    probs.dispose();
-    let u = rng.next();
-    id = p.length - 1;
-    for (let j = 0; j < p.length; j++) {
-      u -= p[j];
-      if (u < 0) {
-        id = j;
-        break;
+  try {
+    for (let i = 0; i < length; i++) {
+      const probs = tf.tidy(() => {
+        const z = sampler.apply(tf.tensor2d([[id]], [1, 1], 'int32')) as tf.Tensor; // [1, 1, V]
+        return tf.softmax(tf.div(tf.reshape(z, [1, -1]), temperature)); // [1, V]
+      });
+      const p = await probs.data();
+      probs.dispose();
+      let u = rng.next();
+      id = p.length - 1;
+      for (let j = 0; j < p.length; j++) {
+        u -= p[j];
+        if (u < 0) {
+          id = j;
+          break;
+        }
       }
+      out += alphabet[id];
     }
-    out += alphabet[id];
+  } finally {
+    sampler.dispose();
   }
-  h.dispose();
   return out;
 }
 
@@ -270,6 +274,29 @@ function againstBaseline(loss: number, baseline: number): string {
   return ` (${amount} ${side} ${base})`;
 }
 
+/** The model in a few words: `2 × bidirectional LSTM`, `GRU (reset after)`. */
+export function describeModel(config: TrainConfig): string {
+  const cell = { simple: 'SimpleRNN', lstm: 'LSTM', gru: config.resetAfter ? 'GRU (reset after)' : 'GRU' }[config.cell];
+  return `${config.layers > 1 ? `${config.layers} × ` : ''}${config.bidirectional ? 'bidirectional ' : ''}${cell}`;
+}
+
+/** The exported layers by stock class: `Embedding → 2 × Bidirectional(LSTM) → Dense(softmax)`. */
+function stockClasses(spec: ModelSpec): string {
+  const cell = { simple: 'SimpleRNN', lstm: 'LSTM', gru: 'GRU' }[spec.cell];
+  const rnn = `${spec.layers > 1 ? `${spec.layers} × ` : ''}${spec.bidirectional ? `Bidirectional(${cell})` : cell}`;
+  const activation = { mse: 'linear', binary: 'sigmoid', categorical: 'softmax' }[spec.objective];
+  return `${spec.input.kind === 'tokens' ? 'Embedding → ' : ''}${rnn} → Dense(${activation})`;
+}
+
+/** Who reads the exported model/. */
+function modelNote(model: RnnModel): string {
+  if (stockReadable(model)) return `stock tf.loadLayersModel reads it (${stockClasses(model.spec)})`;
+  return (
+    "a Keras-format GRU with reset_after: true, which stock tf.loadLayersModel refuses (\"GRUCell does not support reset_after " +
+    "parameter set to true\"); tfjs-rnn's loadLayersModel reads it (import { loadLayersModel } from 'tfjs-rnn')"
+  );
+}
+
 /** The closing line of a completed run: the held-out result, against the baseline and the bar. */
 export function resultMessage(bar: QualityBar, evalLoss: number, evalAccuracy: number | undefined, passed: boolean): string {
   const vsLoss = bar.metric === 'loss' ? againstBaseline(evalLoss, bar.baseline) : '';
@@ -281,6 +308,8 @@ export class Trainer {
   private stopSignal: NodeJS.Signals | null = null;
   private step = 0;
   private lastSavedStep = 0;
+  /** The held-out result at the last step, once the loop has logged it. */
+  private finalEval: { loss: number; accuracy?: number } | null = null;
 
   constructor(
     private readonly setup: RunSetup,
@@ -305,6 +334,10 @@ export class Trainer {
     const model = new RnnModel({
       input: task.input,
       embeddingDim: config.embeddingDim,
+      cell: config.cell,
+      resetAfter: config.resetAfter,
+      layers: config.layers,
+      bidirectional: config.bidirectional,
       units: config.units,
       activation: config.activation,
       outputDim: task.outputDim,
@@ -339,17 +372,17 @@ export class Trainer {
       this.keepMetricsUpToStep(run);
       if (savedInitFlow === null) writeAtomic(path.join(dir, RUN_FILES.initFlow), JSON.stringify(initFlow));
 
-      this.progress.log(`task ${task.name}: ${model.countParams()} parameters, ${steps} steps of ${config.batchSize}; bar: ${bar.text}`);
+      this.progress.log(`task ${task.name}: ${describeModel(config)}, ${model.countParams()} parameters, ${steps} steps of ${config.batchSize}; bar: ${bar.text}`);
       const result = await this.loop(model, optimizer, bar, evalSet, metricsFile, ckptRoot);
       if (result.status !== 'completed') return result;
 
       // The end: held-out result, pictures, exported model, summary.
-      const ev = await model.evaluate(evalSet.x, evalSet.y);
+      const ev = this.finalEval ?? (await model.evaluate(evalSet.x, evalSet.y));
       const passed = passes(bar, ev.loss, ev.accuracy);
       const points: LossPoint[] = readMetrics(run).flatMap((r) => (r.line === null ? [] : [{ step: r.line.step, loss: r.line.loss, evalLoss: r.line.evalLoss }]));
       writeAtomic(
         path.join(dir, RUN_FILES.lossCurve),
-        await lossCurveSVG(points, `${task.name}: loss (${config.optimizer}, lr ${config.lr}, ${this.backendInfo.backend})`, bar.metric === 'loss' ? { value: bar.value, label: `bar (${bar.value.toPrecision(3)})` } : undefined),
+        await lossCurveSVG(points, `${task.name}: loss (${describeModel(config)}, ${config.optimizer}, lr ${config.lr}, ${this.backendInfo.backend})`, bar.metric === 'loss' ? { value: bar.value, label: `bar (${bar.value.toPrecision(3)})` } : undefined),
       );
       const finalNorms = await gradientFlow(model, flowBatch.x, flowBatch.y);
       writeAtomic(path.join(dir, RUN_FILES.flow), JSON.stringify({ init: initFlow, final: finalNorms }));
@@ -360,12 +393,13 @@ export class Trainer {
             { label: 'at initialisation', norms: initFlow },
             { label: `after ${this.step} steps`, norms: finalNorms },
           ],
-          `${task.name}: ‖∂L/∂h_t‖ over time (T = ${config.seqLen}, batch of ${flowBatch.x.shape[0]})`,
+          `${task.name}: ‖∂L/∂h_t‖ of the first ${describeModel(config)} layer over time (T = ${config.seqLen}, batch of ${flowBatch.x.shape[0]})`,
         ),
       );
       await exportLayersModel(model, path.join(dir, RUN_FILES.model));
       const summary = {
         task: task.name,
+        model: { cell: config.cell, layers: config.layers, bidirectional: config.bidirectional, resetAfter: config.resetAfter, parameters: model.countParams() },
         steps: this.step,
         evalLoss: ev.loss,
         evalAccuracy: ev.accuracy,
@@ -374,7 +408,7 @@ export class Trainer {
         backend: this.backendInfo.backend,
       };
       writeAtomic(path.join(dir, RUN_FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
-      return { ...result, evalLoss: ev.loss, evalAccuracy: ev.accuracy, passed, message: resultMessage(bar, ev.loss, ev.accuracy, passed) };
+      return { ...result, evalLoss: ev.loss, evalAccuracy: ev.accuracy, passed, message: resultMessage(bar, ev.loss, ev.accuracy, passed), modelNote: modelNote(model) };
     } finally {
       tf.dispose([evalSet.x, evalSet.y, flowBatch.x, flowBatch.y]);
       disposeOptimizer(optimizer);
@@ -419,8 +453,9 @@ export class Trainer {
    * optimizer, else the newest one that does. A ResumeError when none does (nothing written yet).
    */
   private async fittingCheckpoint(first: LoadedCheckpoint, model: RnnModel, optimizer: tf.Optimizer): Promise<LoadedCheckpoint> {
+    const names = model.weightNames;
     const target = {
-      variables: model.variables.map((v) => ({ name: v.name, shape: v.shape })),
+      variables: model.variables.map((v, i) => ({ name: names[i], shape: v.shape })),
       optimizer: this.setup.config.optimizer,
       optimizerExtras: Object.keys(await optimizerExtras(optimizer)),
       task: this.setup.task,
@@ -515,6 +550,7 @@ export class Trainer {
           }
           if ((evalEvery > 0 && this.step % evalEvery === 0) || this.step === steps) {
             const ev = await model.evaluate(evalSet.x, evalSet.y);
+            if (this.step === steps) this.finalEval = ev;
             line.evalLoss = ev.loss;
             if (ev.accuracy !== undefined) line.evalAccuracy = ev.accuracy;
           }
@@ -552,9 +588,17 @@ export class Trainer {
 
   private async save(model: RnnModel, optimizer: tf.Optimizer, root: string): Promise<void> {
     if (this.step === this.lastSavedStep && fs.existsSync(root)) return;
+    const names = model.weightNames;
+    const vars = model.variables;
+    // Optimizer slots are named after the variables (`lstm/kernel_1/m`): stored under the stable names.
+    const stable = new Map(vars.map((v, i) => [v.name, names[i]]));
+    const stableName = (slot: string): string => {
+      const cut = slot.lastIndexOf('/');
+      return cut < 0 ? slot : `${stable.get(slot.slice(0, cut)) ?? slot.slice(0, cut)}${slot.slice(cut)}`;
+    };
     const modelArrays: NamedArray[] = [];
-    for (const v of model.variables) {
-      modelArrays.push({ name: stableName(v.name), shape: v.shape, dtype: 'float32', data: Float32Array.from((await v.data()) as Float32Array) });
+    for (const [i, v] of vars.entries()) {
+      modelArrays.push({ name: names[i], shape: v.shape, dtype: 'float32', data: Float32Array.from((await v.data()) as Float32Array) });
     }
     // getWeights() returns a fresh iteration-count scalar first, then the optimizer's own
     // variables (not copies): only the first is ours to dispose.
