@@ -10,8 +10,9 @@
  * - the weight gradients are sums over all T·B rows (Xᵀ·dA). wasm's matMul (XNNPACK) and the GPU
  *   backends' accumulate an inner dimension in one running sum, so one matMul over all rows has
  *   √(T·B)-like round-off, where tfjs autodiff, summing per-step products, has about √B + √T (up
- *   to 5× less at T·B = 6400). So on wasm the rows are cut into blocks of ~64 on the host and the
- *   blocks' products added pairwise; on a GPU one batched matMul forms the per-step products and a
+ *   to 5× less at T·B = 6400). So on wasm the rows are cut on the host into blocks of whole steps
+ *   (~64 rows, blockSteps) and the blocks' products added by one AddN, as autodiff adds its
+ *   per-step products; on a GPU one batched matMul forms the per-step products and a
  *   reduction (a tree on the device) adds them. tfjs-cpu's matMul accumulates in blocks already.
  *
  * tanh is tfjs's Tanh on every backend, though on wasm it is a scalar loop several times slower than
@@ -23,8 +24,8 @@ import * as tf from '@tensorflow/tfjs';
 
 export type FusedAct = 'linear' | 'relu' | 'sigmoid';
 
-/** One matMul over all rows; host blocks of `rows` rows added pairwise; per-step batched products. */
-export type RowSums = { kind: 'single' } | { kind: 'blocks'; rows: number } | { kind: 'per-step' };
+/** One matMul over all rows; host blocks of whole steps (blockSteps) added by one AddN; per-step batched products. */
+export type RowSums = { kind: 'single' } | { kind: 'blocks' } | { kind: 'per-step' };
 
 /** What a step needs to know of the backend it runs on. Chosen once per loop. */
 export interface StepOps {
@@ -46,7 +47,7 @@ export function stepOpsFor(backendName: string): StepOps {
       if (wasm && c.rank !== 1) return activateFused(tf.add(tf.matMul(a, b), c) as tf.Tensor2D, act);
       return tf.fused.matMul({ a, b, bias: c, activation: act }) as tf.Tensor2D;
     },
-    rowSums: backendName === 'cpu' ? { kind: 'single' } : wasm ? { kind: 'blocks', rows: 64 } : { kind: 'per-step' },
+    rowSums: backendName === 'cpu' ? { kind: 'single' } : wasm ? { kind: 'blocks' } : { kind: 'per-step' },
   };
 }
 
@@ -66,16 +67,15 @@ export function columnSums(a: tf.Tensor2D): tf.Tensor1D {
   return tf.reshape(tf.matMul(tf.ones([1, N]) as tf.Tensor2D, a), [K]) as tf.Tensor1D;
 }
 
-/** Σ of the tensors, added pairwise (round-off grows with log n, not n). */
-export function pairwiseSum<R extends tf.Tensor>(terms: R[]): R {
-  let level = terms;
-  while (level.length > 1) {
-    const next: R[] = [];
-    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? (tf.add(level[i], level[i + 1]) as R) : level[i]);
-    level = next;
-  }
-  return level[0];
+/**
+ * Steps per row block of a weight-gradient sum over T steps of B rows (wasm): whole steps making
+ * at most 64 rows (at least one step, at most T). Measured on gentle cases (benchmarks/NOTES.md):
+ * blocks of 256 rows give up to 2× autodiff's error in ∂W at B ≤ 16; 64 rows stay within 1.6×.
+ */
+export function blockSteps(B: number, T: number): number {
+  return Math.max(1, Math.min(T, Math.floor(BLOCK_ROWS / B)));
 }
+const BLOCK_ROWS = 64;
 
 /** X · W + c for all rows at once. X [N, D], W [D, K], c [K] or null → [N, K]. */
 export function project(X: tf.Tensor2D, W: tf.Tensor2D, c: tf.Tensor1D | null): tf.Tensor2D {

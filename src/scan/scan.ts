@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BulkTape, CellMath, CellWeights, RecurrentOperand } from '../cells/cell';
 import { Arrangement, Layout, arrangementFor, swapBatchTime, toLayout } from './arrangements';
-import { columnSums, matMulTransposeA, matMulTransposeB, pairwiseSum, project, stepOpsFor } from './ops';
+import { blockSteps, columnSums, matMulTransposeA, matMulTransposeB, project, stepOpsFor } from './ops';
 
 /** What one forward pass leaves for BPTT (owning its tensors), in the arrangement's layout. */
 export interface ScanTape {
@@ -233,9 +233,10 @@ export function scanBackward(cell: CellMath, tape: ScanTape, upstream: ScanUpstr
     const productSum = (a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor2D => {
       if (sumsOver.kind === 'per-step') return tf.sum(tf.matMul(a, b, true, false), 0) as tf.Tensor2D; // Σ_t a_tᵀ·b_t
       if (sumsOver.kind === 'single') return matMulTransposeA(rows(a), rows(b));
-      const r = B * Math.ceil(sumsOver.rows / B); // whole steps
+      const r = B * blockSteps(B, T); // whole steps
       const bb = ar.rowBlocks(b, r, false);
-      return pairwiseSum(ar.rowBlocks(a, r, true).map((aT, i) => tf.matMul(aT, bb[i]) as tf.Tensor2D));
+      const products = ar.rowBlocks(a, r, true).map((aT, i) => tf.matMul(aT, bb[i]) as tf.Tensor2D);
+      return products.length === 1 ? products[0] : (tf.addN(products) as tf.Tensor2D);
     };
     const columnSum = (b: tf.Tensor3D): tf.Tensor1D => {
       if (sumsOver.kind === 'per-step') return tf.sum(b, [0, 1]) as tf.Tensor1D;

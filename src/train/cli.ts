@@ -142,7 +142,8 @@ model.json + weights.bin, stock class names), checkpoint/, summary.json.
                         sentiment: synthetic IMDB (vocab 5000, length 250), Embedding → SimpleRNN → Dense(1, sigmoid)
                         chars: character language model on --text FILE (default: data/default.txt)
   --cell NAME           simple (default): SimpleRNN | lstm: LSTM | gru: GRU; gated cells use
-                        recurrentActivation sigmoid (Keras's), LSTM forget bias 1, activation tanh
+                        recurrentActivation sigmoid (Keras's), LSTM forget bias 1, activation tanh;
+                        their default steps, units and lr per task differ (README, Training)
   --reset-after         gru: Keras ≥ 2.3's / PyTorch's GRU (bias [2, 3H]). Off by default, so that
                         stock tf.loadLayersModel reads model/; with it, only tfjs-rnn's
                         loadLayersModel does (stock tfjs refuses reset_after: true)
@@ -171,8 +172,8 @@ model.json + weights.bin, stock class names), checkpoint/, summary.json.
   --help                this text
 
 Each task states its quality bar on a held-out set at the start and says at the end whether it was
-passed (summary.json). The default (adding, T = 100) takes about a minute on a 2-core CPU (wasm)
-and ends near MSE 0.003, against the bar 0.0333 (5× below the 0.1667 of always answering 1.0).
+passed (summary.json). The default (adding, T = 100) takes 2–3 minutes on a 2-core CPU (wasm)
+and ends near MSE 0.01, against the bar 0.0333 (5× below the 0.1667 of always answering 1.0).
 Ctrl-C / SIGTERM saves a checkpoint and prints the command to resume. Exit codes: 0 done,
 2 bad flags or a run that cannot be resumed (its files left as they were), 3 loss became NaN/Inf,
 130/143 stopped by SIGINT/SIGTERM, 1 other errors.
