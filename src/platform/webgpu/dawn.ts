@@ -43,10 +43,20 @@ export function loadDawn(): DawnModule {
   return dawnModule;
 }
 
-const gpuInstances = new Map<DawnBackend, GpuLike>();
+/**
+ * Dawn instances, one per backend for the whole process. Kept on the real process object, not in
+ * a module variable: a loader that evaluates this module again (jest does, once per test file)
+ * would otherwise make a new instance each time, each holding its own driver state.
+ */
+const INSTANCES = Symbol.for('tfjs-rnn/dawn-instances');
+function instances(): Map<DawnBackend, GpuLike> {
+  const holder = realProcess() as unknown as { [INSTANCES]?: Map<DawnBackend, GpuLike> };
+  return (holder[INSTANCES] ??= new Map<DawnBackend, GpuLike>());
+}
 
 /** One Dawn instance per backend, reused until forgotten. */
 export function dawnInstance(backend: DawnBackend): GpuLike {
+  const gpuInstances = instances();
   let gpu = gpuInstances.get(backend);
   if (!gpu) {
     // No display server needed. Set on the real process so that libEGL's getenv sees it.
@@ -60,5 +70,5 @@ export function dawnInstance(backend: DawnBackend): GpuLike {
 
 /** Drops a backend's instance, so that a later call (after a fix to the environment) starts afresh. */
 export function forgetDawnInstance(backend: DawnBackend): void {
-  gpuInstances.delete(backend);
+  instances().delete(backend);
 }
