@@ -9,9 +9,9 @@ export { LSTM } from './cells/lstm';
 export type { LSTMConfig, LSTMOptions, LSTMUpstream, LSTMGrads, LSTMOutput } from './cells/lstm';
 export { GRU } from './cells/gru';
 export type { GRUConfig, GRUOptions, GRUUpstream, GRUGrads, GRUOutput } from './cells/gru';
-export { RNNTape } from './cells/tape';
+export { RNNTape } from './scan/tape';
 export type { RecurrentActivation } from './cells/activations';
-export type { DifferentiableOptions } from './cells/differentiable';
+export type { DifferentiableOptions } from './scan/differentiable';
 export type {
   Activation,
   SimpleRNNConfig,
