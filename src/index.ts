@@ -92,6 +92,7 @@ export {
 } from './platform';
 export type { BackendInfo, BackendName, BackendRequest, BackendAttempt, WebGPUProbe, WebGPUInfo } from './platform';
 export * as layers from './layers';
+export type { CellDefinition, CellParameter, StepBackwardArgs, StepBackwardResult } from './cells/user_cell';
 export { loadLayersModel } from './layers';
 export { SafeDir, RefusedFileError } from './io/safe_dir';
 export type { ReadLimits } from './io/safe_dir';

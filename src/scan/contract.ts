@@ -13,6 +13,8 @@
  *   { product: 'recurrent' }   ∂ = Σ_k operand_kᵀ · dR_k  (columns of U; operand h_{t−1} by default)
  *   { sum: [streams] }         ∂ = Σ_rows of each named per-step stream, stacked when several:
  *                              'projection' (dP), 'recurrent' (dR), or one of the cell's own streams
+ *   { perStep: true }          ∂ = Σ_t of the gradient the step itself gives (stepGradients): for
+ *                              cells whose step is differentiated as a whole (user cells)
  *
  * Forward, per step:   states_t, saved_t = forwardStep(run, P_t, states_{t−1}, constants)
  * Backward, per step (t = T−1 .. 0), from dStates_t = ∂L/∂states_t (dSequence_t included):
@@ -28,7 +30,7 @@ import type { Layout } from './arrangements';
 import type { StepOps } from './ops';
 
 /** How the driver forms a parameter's gradient after the BPTT loop. */
-export type GradientFinish = { product: 'input' } | { product: 'recurrent' } | { sum: readonly string[] };
+export type GradientFinish = { product: 'input' } | { product: 'recurrent' } | { sum: readonly string[] } | { perStep: true };
 
 /** One parameter a cell declares. */
 export interface ParameterSpec {
@@ -92,6 +94,8 @@ export interface BackwardStepResult {
   dRecurrent?: tf.Tensor2D[];
   /** The cell's own per-step streams, in the order of CellMath.streamNames, [B, K] each. */
   streams?: tf.Tensor2D[];
+  /** This step's whole gradient of each { perStep: true } parameter, by name (summed over t by the driver). */
+  stepGradients?: Record<string, tf.Tensor>;
   /** ∂L/∂states_{t−1}, with dSequence_{t−1} (when given) already added to ∂h_{t−1}. */
   dStatesPrevious: tf.Tensor2D[];
 }

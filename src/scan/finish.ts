@@ -15,6 +15,8 @@ export interface AssembledStreams {
   recurrent: tf.Tensor3D[];
   /** The cell's own streams, by name. */
   own: Readonly<Record<string, tf.Tensor3D>>;
+  /** Σ_t of the steps' own gradients of { perStep: true } parameters, by name. */
+  perStep: Readonly<Record<string, tf.Tensor>>;
 }
 
 /** Σ over all rows of aᵀ·b and of b, in the backend's way. */
@@ -62,7 +64,11 @@ export function finishGradients(
   const out: Record<string, tf.Tensor> = {};
   for (const p of present) {
     let g: tf.Tensor;
-    if ('sum' in p.finish) {
+    if ('perStep' in p.finish) {
+      const g0 = streams.perStep[p.name];
+      if (g0 === undefined) throw new Error(`expected ${cell.name}'s backwardStep to give stepGradients.${p.name}, got none`);
+      g = g0;
+    } else if ('sum' in p.finish) {
       const parts = p.finish.sum.map(stream);
       g = parts.length === 1 ? parts[0] : tf.stack(parts);
     } else if (p.finish.product === 'input') {

@@ -178,6 +178,7 @@ export function scanBackward(cell: CellMath, tape: ScanTape, upstream: ScanUpstr
     const dRs: tf.Tensor2D[][] = [];
     const own: tf.Tensor2D[][] = (cell.streamNames ?? []).map(() => new Array(T));
     const dhs: tf.Tensor2D[] = new Array(T);
+    const perStep: Record<string, tf.Tensor> = {}; // running Σ_t of the steps' own parameter gradients
     for (let t = T - 1; t >= 0; t--) {
       const current = dStates;
       const wantPrevious = t > 0 || initialGradients;
@@ -188,14 +189,20 @@ export function scanBackward(cell: CellMath, tape: ScanTape, upstream: ScanUpstr
         const into = m === null ? current : current.map((d) => tf.mul(d, m) as tf.Tensor2D); // what enters the step
         const r = cell.backwardStep(back, coef, into, dSeqPrev, ops, wantPrevious, constants);
         const prev = m === null || !wantPrevious ? r.dStatesPrevious : r.dStatesPrevious.map((d, k) => tf.add(d, tf.sub(current[k], into[k])) as tf.Tensor2D);
-        return { dP: r.dProjection, dR: r.dRecurrent ?? [], streams: r.streams ?? [], prev } as unknown as tf.TensorContainerObject;
-      }) as unknown as { dP: tf.Tensor2D; dR: tf.Tensor2D[]; streams: tf.Tensor2D[]; prev: tf.Tensor2D[] };
+        const sums: Record<string, tf.Tensor> = {};
+        for (const [n, g] of Object.entries(r.stepGradients ?? {})) sums[n] = perStep[n] === undefined ? g : tf.add(perStep[n], g);
+        return { dP: r.dProjection, dR: r.dRecurrent ?? [], streams: r.streams ?? [], prev, sums } as unknown as tf.TensorContainerObject;
+      }) as unknown as { dP: tf.Tensor2D; dR: tf.Tensor2D[]; streams: tf.Tensor2D[]; prev: tf.Tensor2D[]; sums: Record<string, tf.Tensor> };
+      for (const [n, g] of Object.entries(out.sums)) {
+        perStep[n]?.dispose();
+        perStep[n] = g;
+      }
       dPs[t] = out.dP;
       out.dR.forEach((d, k) => ((dRs[k] ??= new Array(T))[t] = d));
       out.streams.forEach((d, k) => (own[k][t] = d));
       if (returnState) dhs[t] = current[0];
       // A cell may pass a gradient through unchanged (linear SimpleRNN: dP_t = dh_t): keep those.
-      const kept = new Set<tf.Tensor>([out.dP, ...out.dR, ...out.streams, ...out.prev, ...(returnState ? [current[0]] : [])]);
+      const kept = new Set<tf.Tensor>([out.dP, ...out.dR, ...out.streams, ...out.prev, ...Object.values(out.sums), ...(returnState ? [current[0]] : [])]);
       tf.dispose(current.filter((d) => !kept.has(d)));
       dStates = out.prev;
     }
@@ -206,6 +213,7 @@ export function scanBackward(cell: CellMath, tape: ScanTape, upstream: ScanUpstr
     const needsOperands = present.some((p) => 'product' in p.finish && p.finish.product === 'recurrent');
     const operands = !needsOperands ? [] : (cell.recurrentOperands?.(bulk, constants) ?? [bulk.previous(0)]);
     const streams = {
+      perStep,
       projection: dP3,
       recurrent: dRs.length === 0 ? [dP3] : dRs.map((steps) => ar.assemble(steps)),
       own: Object.fromEntries((cell.streamNames ?? []).map((n, k) => [n, ar.assemble(own[k])])),
