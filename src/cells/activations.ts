@@ -193,7 +193,7 @@ export function activationDerivative(name: ActivationName, y: tf.Tensor, a?: tf.
   if (s.factor === undefined) throw new Error(`activation '${name}' is not elementwise: it has no act'(a) factor; use activationBackward(name, dy, y)`);
   const factor = s.factor;
   const pre = s.needsPreActivation ? checkPre(name, a) : y;
-  return tf.tidy(() => factor(y, pre));
+  return tf.tidy(() => factor(y, pre) ?? undefined) ?? null; // null (linear) is no TensorContainer
 }
 
 /** dL/da given dy = dL/dy, y = act(a), and a (read only when needsPreActivation(name)). Shapes: all the same, [..., H]. */
