@@ -84,6 +84,7 @@ export {
   MissingKernelError,
   withKernelCheck,
   missingKernels,
+  registerWasmKernels,
   backendFlagFromArgv,
   initBackendFromArgv,
   probeWebGPU,
