@@ -47,11 +47,9 @@ describe.each(backendsUnderTest())('the activation table on %s', (backend) => {
       const auto = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(activate(name, x), dy)))(a);
       const yValues = await y.data();
 
-      if (name !== 'hardSigmoidKeras3') {
-        const s = stock(name, a);
-        expect(relErr(yValues, await s.data())).toBeLessThanOrEqual(1e-7);
-        s.dispose();
-      }
+      const s = stock(name, a); // hardSigmoidKeras3 through the class activations.ts registers
+      expect(relErr(yValues, await s.data())).toBeLessThanOrEqual(1e-7);
+      s.dispose();
       expect(relErr(await da.data(), await auto.data())).toBeLessThanOrEqual(1e-6);
 
       const y64 = byRows(aValues, (r) => activateRow64(name, row(aValues, r)));
@@ -85,6 +83,19 @@ describe('the activation table on cpu', () => {
       tf.dispose([ours, theirs].filter((t) => t !== a)); // linear gives a itself
     }
     a.dispose();
+  });
+
+  test("a stock cell accepts Keras 3's hard sigmoid by name, and computes with it", async () => {
+    const cell = tf.layers.lstmCell({ units: 2, recurrentActivation: 'hardSigmoidKeras3' as 'hardSigmoid', kernelInitializer: 'ones', recurrentInitializer: 'ones' });
+    expect((cell.getConfig() as { recurrentActivation: string }).recurrentActivation).toBe('hardSigmoidKeras3');
+    const rnn = tf.layers.rnn({ cell });
+    const x = tf.fill([1, 1, 1], 0.5);
+    const h = rnn.apply(x) as tf.Tensor; // i = f = o = relu6(0.5 + 3)/6 (zero bias), c̃ = tanh(0.5), c = i c̃, h = o tanh(c)
+    const gate = 3.5 / 6;
+    const expected = gate * Math.tanh(gate * Math.tanh(0.5));
+    expect(Math.abs((await h.data())[0] - expected)).toBeLessThan(1e-6);
+    tf.dispose([x, h]);
+    rnn.dispose();
   });
 
   test("Keras 3's hard sigmoid is relu6(a + 3) / 6, not Keras 2's clip(0.2·a + 0.5)", async () => {

@@ -214,6 +214,23 @@ export function derivativeFromOutput(name: ActivationName, y: tf.Tensor): tf.Ten
   return activationDerivative(name, y);
 }
 
+/**
+ * Keras 3's hard sigmoid as a tfjs activation class, registered so that tf.layers resolves the name
+ * (`tf.layers.lstmCell({ recurrentActivation: 'hardSigmoidKeras3' })`, an Activation layer, a
+ * saved config): our layers hand their activations to a stock cell, which must accept it.
+ */
+class HardSigmoidKeras3 extends tf.serialization.Serializable {
+  /** @nocollapse */
+  static className = 'hardSigmoidKeras3';
+  apply(x: tf.Tensor): tf.Tensor {
+    return activate('hardSigmoidKeras3', x);
+  }
+  getConfig(): tf.serialization.ConfigDict {
+    return {};
+  }
+}
+tf.serialization.registerClass(HardSigmoidKeras3);
+
 /** a ⊙ b where b may be null (a factor of 1). */
 export function timesOrSelf(a: tf.Tensor, b: tf.Tensor | null): tf.Tensor {
   return b === null ? a : tf.mul(a, b);
