@@ -24,6 +24,17 @@ const WEIGHTS_BIN = 'weights.bin';
 /** The keys of model.json besides the topology and the manifest, as tf.io's ModelJSON names them. */
 const OPTIONAL_KEYS = ['format', 'generatedBy', 'convertedBy', 'trainingConfig', 'signature', 'userDefinedMetadata', 'modelInitializer', 'initializerSignature'] as const;
 
+/** fs.statSync, or undefined where nothing is (ENOENT, or a file where a directory was expected). */
+function statOrNone(p: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(p);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
 function withoutScheme(given: string): string {
   return given.startsWith('file://') ? given.slice('file://'.length) : given;
 }
@@ -36,7 +47,7 @@ export function writeModelFiles(dir: string, artifacts: tf.io.ModelArtifacts): t
   if (artifacts.modelTopology instanceof ArrayBuffer) {
     throw new Error('expected a layers model (a modelTopology object), got a graph model (a binary topology)');
   }
-  const existing = fs.statSync(dir, { throwIfNoEntry: false });
+  const existing = statOrNone(dir);
   if (existing !== undefined && !existing.isDirectory()) throw new Error(`expected ${dir} to be a directory to save into, got a file`);
   fs.mkdirSync(dir, { recursive: true });
   const weights = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
@@ -56,7 +67,7 @@ export function writeModelFiles(dir: string, artifacts: tf.io.ModelArtifacts): t
  */
 export function modelDirectory(given: string): string {
   const p = withoutScheme(given);
-  const stat = fs.statSync(p, { throwIfNoEntry: false });
+  const stat = statOrNone(p);
   if (stat === undefined) throw new Error(`expected a path to model.json or to its directory, got ${given}, which does not exist`);
   if (stat.isDirectory()) return p;
   if (path.basename(p) !== MODEL_JSON) throw new Error(`expected a path to model.json or to its directory, got ${given}`);

@@ -30,17 +30,21 @@ const OURS_ONLY_ACTIVATIONS = ['hardSigmoidKeras3'];
 
 /** A copy of a stored (pythonic) model topology with each of our recurrent layers under its stock class name. */
 export function toStockTopology(topology: unknown): unknown {
-  return renamed(topology as Json);
+  return renameClasses(topology, STOCK);
 }
 
-function renamed(node: Json): Json {
-  if (Array.isArray(node)) return node.map(renamed);
-  if (node === null || typeof node !== 'object') return node;
-  const out: { [key: string]: Json } = {};
-  for (const [key, value] of Object.entries(node)) {
-    out[key] = key === 'class_name' && typeof value === 'string' && value in STOCK ? STOCK[value] : renamed(value);
-  }
-  return out;
+/** A copy of a stored topology with every class_name found in `names` replaced by its value (at any depth). */
+export function renameClasses(topology: unknown, names: Readonly<Record<string, string>>): unknown {
+  const renamed = (node: Json): Json => {
+    if (Array.isArray(node)) return node.map(renamed);
+    if (node === null || typeof node !== 'object') return node;
+    const out: { [key: string]: Json } = {};
+    for (const [key, value] of Object.entries(node)) {
+      out[key] = key === 'class_name' && typeof value === 'string' && Object.hasOwn(names, value) ? names[value] : renamed(value);
+    }
+    return out;
+  };
+  return renamed(topology as Json);
 }
 
 /** What in a stored topology stock tf.loadLayersModel cannot build, one line each (empty: it loads). */

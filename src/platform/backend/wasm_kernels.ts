@@ -14,23 +14,7 @@
  * dropped, as the cpu backend drops them. A kernel the wasm backend already has is left alone.
  */
 import * as tf from '@tensorflow/tfjs';
-
-interface TensorInfo {
-  dataId: object;
-  shape: number[];
-  dtype: tf.DataType;
-}
-
-/** The part of tfjs-wasm's BackendWasm these kernels use. */
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
-
-function isWasmHeapBackend(b: unknown): b is WasmHeapBackend {
-  const o = b as Partial<WasmHeapBackend> | null;
-  return o != null && typeof o.makeOutput === 'function' && typeof o.typedArrayFromHeap === 'function';
-}
+import { TensorInfo, wasmHeapBackend } from './wasm_heap';
 
 /**
  * out[s] = Σ_{i : segmentIds[i] = s} x[i], for x [...ids, ...inner] and segmentIds [...ids] (int32):
@@ -40,8 +24,7 @@ function unsortedSegmentSumWasm(args: { inputs: tf.NamedTensorInfoMap; backend: 
   const x = args.inputs.x as unknown as TensorInfo;
   const ids = args.inputs.segmentIds as unknown as TensorInfo;
   const numSegments = (args.attrs as { numSegments: number }).numSegments;
-  const backend = args.backend;
-  if (!isWasmHeapBackend(backend)) throw new Error('expected the tfjs wasm backend for UnsortedSegmentSum, got another');
+  const backend = wasmHeapBackend(args.backend, 'UnsortedSegmentSum');
   const inner = x.shape.slice(ids.shape.length); // the shape of one row
   const width = inner.reduce((p, s) => p * s, 1);
   const rows = ids.shape.reduce((p, s) => p * s, 1);
