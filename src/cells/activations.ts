@@ -44,16 +44,17 @@ export const ACTIVATION_NAMES = [
 export type ActivationName = (typeof ACTIVATION_NAMES)[number];
 
 /**
- * The names `activation` accepts (the state's). The single source of accepted names: the cells and
- * layers validate against it. Still the three the cells' backward handles today; becomes
- * ACTIVATION_NAMES once every cell's backward goes through `activationBackward`.
+ * The names `activation` accepts (the state's): every name of the table. The single source of
+ * accepted names: the cells and layers validate against it. Activations whose backward has no
+ * per-step factor read off the output (softmax, logSoftmax, and those that need their input) run
+ * their cell's backward by autodiff of the step (stepNeedsAutodiff).
  */
-export type Activation = 'tanh' | 'relu' | 'linear';
-/** The names `recurrentActivation` accepts (a gate's); see Activation. */
-export type RecurrentActivation = 'sigmoid' | 'hardSigmoid';
+export type Activation = ActivationName;
+/** The names `recurrentActivation` accepts (a gate's): every name of the table too. */
+export type RecurrentActivation = ActivationName;
 
-export const ACTIVATIONS: readonly Activation[] = ['tanh', 'relu', 'linear'];
-export const RECURRENT_ACTIVATIONS: readonly RecurrentActivation[] = ['sigmoid', 'hardSigmoid'];
+export const ACTIVATIONS: readonly Activation[] = ACTIVATION_NAMES;
+export const RECURRENT_ACTIVATIONS: readonly RecurrentActivation[] = ACTIVATION_NAMES;
 
 const SELU_SCALE = 1.0507009873554804934193349852946; // tfjs-core's selu_util constants
 const SELU_SCALE_ALPHA = 1.7580993408473768599402175208123;
@@ -234,4 +235,9 @@ tf.serialization.registerClass(HardSigmoidKeras3);
 /** a ⊙ b where b may be null (a factor of 1). */
 export function timesOrSelf(a: tf.Tensor, b: tf.Tensor | null): tf.Tensor {
   return b === null ? a : tf.mul(a, b);
+}
+
+/** Whether a cell with these activations takes its backward from autodiff of its step (no factor read off y). */
+export function stepNeedsAutodiff(...names: ActivationName[]): boolean {
+  return names.some((n) => needsPreActivation(n) || !isElementwise(n));
 }
