@@ -79,7 +79,7 @@ function version(pkg: string): string {
   return (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-export function buildBundle(out: string, nodeVersion: string, cache: string): { bytes: number; manifest: Record<string, unknown> } {
+export function buildBundle(out: string, nodeVersion: string, cache: string) {
   fs.mkdirSync(cache, { recursive: true });
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-rnn-bundle-'));
   try {
@@ -148,7 +148,7 @@ function main(argv: string[]): void {
   const cache = path.resolve(values.cache ?? path.join(os.tmpdir(), 'tfjs-rnn-device-cache'));
   const t0 = Date.now();
   const { bytes, manifest } = buildBundle(path.resolve(values.out), nodeVersion, cache);
-  console.log(`wrote ${values.out}: ${(bytes / 2 ** 20).toFixed(1)} MiB (payload ${manifest.unpackedBytes as number / 2 ** 20 | 0} MiB unpacked, ${manifest.moduleFiles} module files) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  console.log(`wrote ${values.out}: ${(bytes / 2 ** 20).toFixed(1)} MiB (payload ${(manifest.unpackedBytes / 2 ** 20).toFixed(0)} MiB unpacked, ${manifest.moduleFiles} module files) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   if (manifest.unresolved.length > 0) console.log(`not bundled (unresolved, optional): ${manifest.unresolved.join(', ')}`);
   console.log(`run it: bash ${path.join(values.out, 'run.sh')} OUT`);
 }
