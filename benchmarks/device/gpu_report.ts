@@ -47,6 +47,7 @@ export function buildReport(outDir: string) {
     host: { hostname: os.hostname(), platform: `${os.platform()} ${os.release()} ${os.arch()}`, cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version },
     nvidiaSmi: readText(path.join(outDir, 'parts', 'nvidia-smi.txt'))?.trim(),
     bundle: manifestText ? (JSON.parse(manifestText) as unknown) : undefined,
+    adapterName: adapterLine(proofs?.backendDetails ?? bench?.backendDetails),
     adapter: proofs?.backend ?? bench?.backend,
     backendDetails: proofs?.backendDetails ?? bench?.backendDetails,
     stages,
@@ -86,13 +87,23 @@ function benchTable(items: BenchItem[]): string[] {
   return lines;
 }
 
+/** 'NVIDIA H200 (nvidia hopper, Dawn vulkan, hardware)' from the backend's facts. */
+export function adapterLine(details: Record<string, unknown> | undefined): string | undefined {
+  const a = details?.adapter as { vendor?: string; architecture?: string; device?: string; description?: string; dawnBackend?: string; isSoftware?: boolean } | undefined;
+  if (a === undefined) return undefined;
+  const name = a.description || a.device || 'unnamed adapter';
+  return `${name} (${[a.vendor, a.architecture].filter(Boolean).join(' ')}, Dawn ${a.dawnBackend ?? '?'}, ${a.isSoftware ? 'software' : 'hardware'})`;
+}
+
 export function reportMarkdown(r: GpuReport): string {
   const lines = [
     '# tfjs-rnn on this machine\'s GPU (webgpu through Dawn)',
     '',
     `Written ${r.createdAt} on ${r.host.hostname} (${r.host.platform}, ${r.host.cpu}, ${r.host.cores} cores, node ${r.host.node}).`,
     '',
-    `**Adapter:** ${r.adapter ?? 'none: webgpu did not start (see the doctor below)'}`,
+    `**Adapter:** ${r.adapterName ?? 'none: webgpu did not start (see the doctor below)'}`,
+    '',
+    `**Backend:** ${r.adapter ?? '–'}`,
     '',
     `**Proofs:** ${r.proofs.passed} of ${r.proofs.total} passed${r.proofs.allPassed ? ' (all)' : ''}; worst relative error ${r.proofs.worst.toExponential(2)} (bound 1e-5).`,
     '',

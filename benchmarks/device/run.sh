@@ -67,7 +67,8 @@ if ! probe; then
   # An NVIDIA driver whose manifest is not where the loader looks, or that has no manifest at all
   # (containers given only compute,utility): the Vulkan ICD lives in libGLX_nvidia.so.0.
   CANDIDATES=(/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json /usr/local/share/vulkan/icd.d/nvidia_icd.json)
-  for lib in $(ldconfig -p 2>/dev/null | sed -n 's/.*libGLX_nvidia\.so\.0 .*=> \(.*\)/\1/p') /usr/local/nvidia/lib64/libGLX_nvidia.so.0 /usr/lib/x86_64-linux-gnu/libGLX_nvidia.so.0; do
+  GLX=$( (ldconfig -p 2>/dev/null | sed -n 's/.*libGLX_nvidia\.so\.0 .*=> \(.*\)/\1/p'; guard 15 find /usr/local/nvidia /usr/lib /usr/lib64 /lib /lib64 /usr/local/lib -maxdepth 3 -name 'libGLX_nvidia.so.0' 2>/dev/null) | head -1)
+  for lib in $GLX; do
     if [ -e "$lib" ]; then
       mkdir -p "$ROOT/icd"
       printf '{"file_format_version": "1.0.0", "ICD": {"library_path": "%s", "api_version": "1.3.0"}}\n' "$lib" > "$ROOT/icd/nvidia_icd.json"

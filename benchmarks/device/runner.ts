@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'report': {
       const r = writeReport(outDir);
-      console.log(`adapter: ${r.adapter ?? 'none'}; proofs ${r.proofs.passed}/${r.proofs.total} passed; ${r.bench.length} benchmark combinations`);
+      console.log(`adapter: ${r.adapterName ?? 'none'}; proofs ${r.proofs.passed}/${r.proofs.total} passed; ${r.bench.length} benchmark combinations`);
       return r.proofs.allPassed ? 0 : 1;
     }
     default:
