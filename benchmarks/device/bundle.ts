@@ -25,7 +25,15 @@ const EXTRA_PACKAGES = ['@tensorflow/tfjs-backend-webgpu', 'webgpu', 'write-file
 // -------------------------------------------------------------------------------------------------
 
 /** What DIR holds (run.sh adds DIR/unpacked when it runs). */
-const BUNDLE_FILES = ['run.sh', 'payload.tar.gz', 'MANIFEST.json'];
+const BUNDLE_FILES = ['run.sh', 'payload.tar.gz', 'MANIFEST.json', 'README.txt'];
+const README = (commit: string, nodeVersion: string): string => `tfjs-rnn device bundle (commit ${commit}, Node ${nodeVersion})
+
+  bash run.sh OUT     # OUT/gpu-report.md, OUT/gpu-report.json, OUT/run-log.txt; under 8 minutes
+
+Needs bash, tar, gzip, x86-64 Linux with glibc >= 2.34 and a GPU driver with Vulkan; nothing else.
+Unpacks payload.tar.gz into ./unpacked (or /tmp/tfjs-rnn-device-UID). Exit 0: every proof passed.
+Built by \`npm run device-bundle -- --out DIR\` (benchmarks/device/bundle.ts); see README "GPU".
+`;
 const ROOT = path.resolve(__dirname, '..', '..');
 const sh = (cmd: string, args: string[], cwd = ROOT): string => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 
@@ -128,6 +136,7 @@ export function buildBundle(out: string, nodeVersion: string, cache: string) {
     fs.writeFileSync(path.join(out, 'MANIFEST.json'), JSON.stringify(full, null, 1) + '\n');
     fs.copyFileSync(path.join(__dirname, 'run.sh'), path.join(out, 'run.sh'));
     fs.chmodSync(path.join(out, 'run.sh'), 0o755);
+    fs.writeFileSync(path.join(out, 'README.txt'), README(full.commit, nodeVersion));
     const bytes = BUNDLE_FILES.reduce((n, f) => n + fs.statSync(path.join(out, f)).size, 0);
     if (bytes > MAX_BYTES) throw new Error(`expected the bundle to fit in ${MAX_BYTES / 2 ** 20} MiB, got ${(bytes / 2 ** 20).toFixed(1)} MiB in ${out}`);
     return { bytes, manifest: full };
