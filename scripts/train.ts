@@ -8,9 +8,11 @@
  */
 import * as path from 'path';
 import { assertNoWebGPUErrors, initBackend } from '../src/platform';
-import { HELP, parseTrainArgs, USAGE, UsageError } from '../src/train/cli';
+import { HELP, parseTrainArgs, USAGE } from '../src/train/cli';
+import { UsageError } from '../src/train/errors';
 import { makeProgress } from '../src/train/progress';
-import { prepareRun, Trainer } from '../src/train/trainer';
+import { prepareRun } from '../src/train/run_setup';
+import { Trainer } from '../src/train/trainer';
 
 function usageFail(message: string, showUsage = true): never {
   process.stderr.write(`error: ${message}\n${showUsage ? `${USAGE}\n` : ''}`);

@@ -4,8 +4,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { HELP, parseTrainArgs, UsageError } from '../src/train/cli';
-import { prepareRun } from '../src/train/trainer';
+import { HELP, parseTrainArgs } from '../src/train/cli';
+import { UsageError } from '../src/train/errors';
+import { prepareRun } from '../src/train/run_setup';
 import { spawnTrain, tempDir } from './train_helpers';
 
 function usageErrorOf(argv: string[]): string {

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { gradFlowSVG, lossCurveSVG } from '../src/train/plots';
 import type { QualityBar } from '../src/train/tasks/task';
-import { resultMessage } from '../src/train/trainer';
+import { resultMessage } from '../src/train/summary';
 import { tempDir, trainInProcess } from './train_helpers';
 
 const lossBar: QualityBar = { metric: 'loss', direction: 'below', value: 0.0333, baseline: 0.1667, text: 'held-out MSE below 0.0333' };

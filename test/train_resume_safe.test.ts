@@ -9,9 +9,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/platform';
-import { parseTrainArgs, UsageError } from '../src/train/cli';
+import { parseTrainArgs } from '../src/train/cli';
+import { UsageError } from '../src/train/errors';
 import { LineProgress } from '../src/train/progress';
-import { prepareRun, Trainer } from '../src/train/trainer';
+import { prepareRun } from '../src/train/run_setup';
+import { Trainer } from '../src/train/trainer';
 import { craftManifest, readMetricsLines, sha256Of, snapshot, spawnTrain, tempDir, trainInProcess } from './train_helpers';
 
 const FLAGS = ['--task', 'adding', '--seq-len', '5', '--units', '3', '--batch-size', '4', '--optimizer', 'adam', '--lr', '0.01', '--log-every', '1', '--checkpoint-every', '10', '--eval-every', '0'];

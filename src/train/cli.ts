@@ -1,123 +1,16 @@
 /**
  * The flags of `npm run train`, checked before anything is written: a bad flag is a UsageError
- * (the script prints it with the usage line and exits 2) and leaves no directory behind.
+ * (the script prints it with the usage line and exits 2) and leaves no directory behind. The
+ * config they fill, and its defaults, are in config.ts.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { BACKEND_NAMES } from '../platform';
-import type { JsonField } from '../io/json_field';
-import type { Activation } from '../cells/activations';
-import { CELL_NAMES, CellName } from './model';
-import { TASK_NAMES, TaskName } from './tasks/task';
-
-export type OptimizerName = 'sgd' | 'momentum' | 'adam';
-const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'momentum', 'adam'];
-const ACTIVATIONS: readonly Activation[] = ['tanh', 'relu', 'linear'];
-
-/** Everything a run needs; stored in config.json so --resume rebuilds the same run. */
-export interface TrainConfig {
-  task: TaskName;
-  /** Training steps; when null, `epochs` decides (steps = ⌈epochs · epochSize / batchSize⌉). */
-  steps: number | null;
-  epochs: number | null;
-  batchSize: number;
-  units: number;
-  seqLen: number;
-  /** Embedding width (token tasks). */
-  embeddingDim: number;
-  /** The recurrent cell: SimpleRNN, LSTM or GRU. */
-  cell: CellName;
-  /** GRU: reset gate after the recurrent matMul (Keras ≥ 2.3's form; stock tfjs cannot load it). */
-  resetAfter: boolean;
-  /** Stacked recurrent layers. */
-  layers: number;
-  /** Each recurrent layer Bidirectional (concat). */
-  bidirectional: boolean;
-  /** SimpleRNN's activation; a gated cell's candidate activation. */
-  activation: Activation;
-  lr: number;
-  optimizer: OptimizerName;
-  /** Global gradient-norm clip; 0 = off. */
-  clipNorm: number;
-  seed: number;
-  /** Backend asked for ('auto' = let src/backend.ts choose). */
-  backend: string;
-  /** Checkpoint every N steps (and at the end, and on SIGINT/SIGTERM). */
-  checkpointEvery: number;
-  /** A metrics.jsonl line (and a log line or bar update) every N steps. */
-  logEvery: number;
-  /** Held-out evaluation every N steps; 0 = only at the end. */
-  evalEvery: number;
-  /** chars: print sampled text every N steps; 0 = never. */
-  sampleEvery: number;
-  /** chars: the text file (absolute); null = the shipped default. */
-  text: string | null;
-  /** The run directory. */
-  out: string;
-}
-
-type TaskDefaults = Partial<TrainConfig> & { steps: number; seqLen: number; units: number; batchSize: number; lr: number };
-
-/** Defaults per task: sizes that learn in a reasonable time on a 2-core CPU. */
-export const TASK_DEFAULTS: Record<TaskName, TaskDefaults> = {
-  adding: { steps: 3000, seqLen: 100, units: 64, batchSize: 64, lr: 0.001, activation: 'relu' },
-  sine: { steps: 2000, seqLen: 40, units: 64, batchSize: 64, lr: 0.001, activation: 'relu' },
-  sentiment: { steps: 300, seqLen: 250, units: 100, batchSize: 32, lr: 0.003 },
-  chars: { steps: 2000, seqLen: 50, units: 128, batchSize: 32, lr: 0.003, embeddingDim: 32 },
-};
-
-/**
- * What a gated cell changes in a task's defaults (measured: README, "Every task with every cell").
- * Gated cells run their candidate through tanh, whatever SimpleRNN's default activation is.
- */
-type CellDefaults = Partial<Pick<TaskDefaults, 'seqLen' | 'units' | 'batchSize' | 'lr' | 'activation'>> & { steps?: number };
-type GatedDefaults = Partial<Record<TaskName, CellDefaults>> & { all: CellDefaults };
-const GATED_DEFAULTS: GatedDefaults = {
-  all: { activation: 'tanh' },
-  adding: { units: 32, lr: 0.01, steps: 1000 },
-  sine: { units: 32, steps: 1000 },
-  sentiment: { units: 32 },
-  chars: { steps: 800 },
-};
-/** The two gated cells differ only in the adding problem's steps (LSTM needs more). */
-const CELL_DEFAULTS: Record<Exclude<CellName, 'simple'>, GatedDefaults> = {
-  lstm: { ...GATED_DEFAULTS, adding: { units: 32, lr: 0.01, steps: 1500 } },
-  gru: GATED_DEFAULTS,
-};
-
-/** A task's defaults for a cell. */
-export function defaultsFor(task: TaskName, cell: CellName): TaskDefaults {
-  if (cell === 'simple') return TASK_DEFAULTS[task];
-  const c = CELL_DEFAULTS[cell];
-  return { ...TASK_DEFAULTS[task], ...c.all, ...c[task] };
-}
-
-export const DEFAULT_TASK: TaskName = 'adding';
-
-/** Why a model's flags do not go together, or null. */
-function modelFlagsProblem(task: TaskName, cell: CellName, resetAfter: boolean, bidirectional: boolean): string | null {
-  if (resetAfter && cell !== 'gru') return `--reset-after: expected only with --cell gru, got --cell ${cell}`;
-  if (bidirectional && task === 'chars') {
-    return '--bidirectional: expected a task that reads the whole sequence before answering (adding, sine, sentiment), got --task chars, which predicts each next character from the ones before it';
-  }
-  return null;
-}
-
-export const DEFAULT_TEXT = path.join(__dirname, '..', '..', 'data', 'default.txt');
-
-/** A bad flag: the script prints it with the usage line and exits 2. */
-export class UsageError extends Error {
-  readonly showUsage: boolean = true;
-}
-
-/**
- * A run that cannot be resumed as asked (no checkpoint, none that fits, a damaged config.json):
- * the script prints it, without the usage line, and exits 2; nothing of the run was changed.
- */
-export class ResumeError extends UsageError {
-  override readonly showUsage: boolean = false;
-}
+import { ACTIVATIONS, defaultsFor, DEFAULT_TASK, modelFlagsProblem, OPTIMIZERS, TASK_DEFAULTS, TrainConfig } from './config';
+import { UsageError } from './errors';
+import { CELL_NAMES } from './model';
+import { TASK_NAMES } from './tasks/task';
 
 export const USAGE =
   'usage: npm run train -- [--task adding|sine|sentiment|chars] [--cell simple|lstm|gru] [--reset-after]\n' +
@@ -206,50 +99,6 @@ const OPTIONS = {
 
 /** Flags allowed together with --resume (everything else comes from the run's config.json). */
 const RESUME_FLAGS = new Set(['resume', 'steps', 'backend', 'checkpoint-every', 'log-every']);
-
-/**
- * The config a run saved in its config.json, checked field by field (the file travels with the
- * run and may have been edited or damaged): a RefusedFileError names the file and the field.
- */
-export function configFromJson(doc: JsonField): TrainConfig {
-  const c = doc.get('config');
-  const int = (key: string, min: number): number => c.get(key).int(min);
-  const config: TrainConfig = {
-    task: c.get('task').oneOf(TASK_NAMES),
-    steps: c.get('steps').orNull((f) => f.int(1)),
-    epochs: c.get('epochs').orNull((f) => f.number(0, Infinity, true)),
-    batchSize: int('batchSize', 1),
-    units: int('units', 1),
-    seqLen: int('seqLen', 1),
-    embeddingDim: int('embeddingDim', 1),
-    // Runs from before these fields trained one SimpleRNN layer.
-    cell: c.has('cell') ? c.get('cell').oneOf(CELL_NAMES) : 'simple',
-    resetAfter: c.has('resetAfter') ? bool(c.get('resetAfter')) : false,
-    layers: c.has('layers') ? int('layers', 1) : 1,
-    bidirectional: c.has('bidirectional') ? bool(c.get('bidirectional')) : false,
-    activation: c.get('activation').oneOf(ACTIVATIONS),
-    lr: c.get('lr').number(0, Infinity, true),
-    optimizer: c.get('optimizer').oneOf(OPTIMIZERS),
-    clipNorm: c.get('clipNorm').number(0),
-    seed: int('seed', 0),
-    backend: c.get('backend').oneOf([...BACKEND_NAMES, 'auto']),
-    checkpointEvery: int('checkpointEvery', 1),
-    logEvery: int('logEvery', 1),
-    evalEvery: int('evalEvery', -1),
-    sampleEvery: int('sampleEvery', 0),
-    text: c.get('text').orNull((f) => f.string()),
-    out: c.get('out').string(),
-  };
-  if (config.steps === null && config.epochs === null) c.get('steps').fail('a step count when config.epochs is null');
-  const problem = modelFlagsProblem(config.task, config.cell, config.resetAfter, config.bidirectional);
-  if (problem !== null) c.fail(`a config whose flags go together (${problem})`);
-  return config;
-}
-
-function bool(f: JsonField): boolean {
-  if (typeof f.value !== 'boolean') f.fail('true or false');
-  return f.value;
-}
 
 function positiveInt(flag: string, v: string | undefined, allowZero = false): number | undefined {
   if (v === undefined) return undefined;
