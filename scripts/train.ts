@@ -39,7 +39,7 @@ async function main(): Promise<number> {
     usageFail(`--backend: ${(e as Error).message}`);
   }
   process.stdout.write(`backend: ${info.summary}\n`);
-  process.stdout.write(`run directory: ${path.relative(process.cwd(), setup.dir) || '.'}\n`);
+  process.stdout.write(`run directory: ${setup.dir}\n`);
 
   const trainer = new Trainer(setup, info, makeProgress());
   let signals = 0;
@@ -72,10 +72,9 @@ async function main(): Promise<number> {
     process.stderr.write(`error: ${result.message}\n`);
     return 3;
   }
-  const rel = path.relative(process.cwd(), setup.dir) || '.';
   process.stdout.write(
     `done: ${result.step} steps. ${result.message}\n` +
-      `outputs in ${rel}/: config.json metrics.jsonl loss_curve.svg grad_flow.svg model/ checkpoint/ summary.json\n` +
+      `outputs in ${setup.dir}${path.sep}: config.json metrics.jsonl loss_curve.svg grad_flow.svg model/ checkpoint/ summary.json${setup.task.name === 'chars' ? ' text.txt' : ''}\n` +
       (result.modelNote === undefined ? '' : `model/: ${result.modelNote}\n`),
   );
   return 0;

@@ -8,6 +8,7 @@ import { BACKEND_NAMES } from '../platform';
 import type { JsonField } from '../io/json_field';
 import type { Activation } from '../cells/activations';
 import { CELL_NAMES, CellName } from './model';
+import { describeRange, inRange, Range, RangedField, RANGES } from './ranges';
 import { TASK_NAMES, TaskName } from './tasks/task';
 
 export type OptimizerName = 'sgd' | 'momentum' | 'adam';
@@ -111,30 +112,30 @@ export const DEFAULT_TEXT = path.join(__dirname, '..', '..', 'data', 'default.tx
  */
 export function configFromJson(doc: JsonField): TrainConfig {
   const c = doc.get('config');
-  const int = (key: string, min: number): number => c.get(key).int(min);
+  const int = (key: RangedField): number => ranged(c.get(key), RANGES[key]);
   const config: TrainConfig = {
     task: c.get('task').oneOf(TASK_NAMES),
-    steps: c.get('steps').orNull((f) => f.int(1)),
-    epochs: c.get('epochs').orNull((f) => f.number(0, Infinity, true)),
-    batchSize: int('batchSize', 1),
-    units: int('units', 1),
-    seqLen: int('seqLen', 1),
-    embeddingDim: int('embeddingDim', 1),
+    steps: c.get('steps').orNull((f) => ranged(f, RANGES.steps)),
+    epochs: c.get('epochs').orNull((f) => ranged(f, RANGES.epochs)),
+    batchSize: int('batchSize'),
+    units: int('units'),
+    seqLen: int('seqLen'),
+    embeddingDim: int('embeddingDim'),
     // Runs from before these fields trained one SimpleRNN layer.
     cell: c.has('cell') ? c.get('cell').oneOf(CELL_NAMES) : 'simple',
     resetAfter: c.has('resetAfter') ? bool(c.get('resetAfter')) : false,
-    layers: c.has('layers') ? int('layers', 1) : 1,
+    layers: c.has('layers') ? int('layers') : 1,
     bidirectional: c.has('bidirectional') ? bool(c.get('bidirectional')) : false,
     activation: c.get('activation').oneOf(ACTIVATIONS),
-    lr: c.get('lr').number(0, Infinity, true),
+    lr: ranged(c.get('lr'), RANGES.lr),
     optimizer: c.get('optimizer').oneOf(OPTIMIZERS),
-    clipNorm: c.get('clipNorm').number(0),
-    seed: int('seed', 0),
+    clipNorm: ranged(c.get('clipNorm'), RANGES.clipNorm),
+    seed: int('seed'),
     backend: c.get('backend').oneOf([...BACKEND_NAMES, 'auto']),
-    checkpointEvery: int('checkpointEvery', 1),
-    logEvery: int('logEvery', 1),
-    evalEvery: int('evalEvery', -1),
-    sampleEvery: int('sampleEvery', 0),
+    checkpointEvery: int('checkpointEvery'),
+    logEvery: int('logEvery'),
+    evalEvery: c.get('evalEvery').value === -1 ? -1 : int('evalEvery'),
+    sampleEvery: int('sampleEvery'),
     text: c.get('text').orNull((f) => f.string()),
     out: c.get('out').string(),
   };
@@ -142,6 +143,12 @@ export function configFromJson(doc: JsonField): TrainConfig {
   const problem = modelFlagsProblem(config.task, config.cell, config.resetAfter, config.bidirectional);
   if (problem !== null) c.fail(`a config whose flags go together (${problem})`);
   return config;
+}
+
+/** f's number when it lies in r; else a RefusedFileError naming the field and the range. */
+function ranged(f: JsonField, r: Range): number {
+  if (typeof f.value !== 'number' || !inRange(r, f.value)) f.fail(describeRange(r));
+  return f.value;
 }
 
 function bool(f: JsonField): boolean {

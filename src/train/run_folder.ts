@@ -26,6 +26,8 @@ export const RUN_FILES = {
   summary: 'summary.json',
   checkpoints: 'checkpoint',
   model: 'model',
+  /** chars: a copy of the text the run trains on (a resume reads it, never the path it came from). */
+  text: 'text.txt',
 } as const;
 
 const WRITTEN_DIRECTORIES: readonly string[] = [RUN_FILES.checkpoints, RUN_FILES.model];
@@ -126,6 +128,11 @@ export class RunFolder {
 
   writeInitFlow(norms: number[]): void {
     writeAtomic(this.pathOf(RUN_FILES.initFlow), JSON.stringify(norms));
+  }
+
+  /** Keeps the run's own copy of its text (chars). */
+  writeText(bytes: Uint8Array): void {
+    writeAtomic(this.pathOf(RUN_FILES.text), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
 
   writeConfig(doc: object): void {

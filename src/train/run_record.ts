@@ -23,7 +23,9 @@ export function configDocument(setup: RunSetup, info: BackendInfo, fromStep: num
   if (saved !== null) {
     const doc = saved.doc;
     const resumes = (doc.resumes as unknown[] | undefined) ?? [];
-    resumes.push({ at: new Date().toISOString(), fromStep, steps: setup.steps, backend });
+    const entry: Record<string, unknown> = { at: new Date().toISOString(), fromStep, steps: setup.steps, backend };
+    if (Object.keys(setup.overrides).length > 0) entry.overrides = setup.overrides;
+    resumes.push(entry);
     doc.resumes = resumes;
     doc.config = setup.config;
     return doc;
@@ -33,7 +35,7 @@ export function configDocument(setup: RunSetup, info: BackendInfo, fromStep: num
     config: setup.config,
     steps: setup.steps,
     parameters,
-    task: { name: task.name, epochSize: task.epochSize, vocabulary: task.alphabet, textSha256: setup.textSha256 ?? undefined },
+    task: { name: task.name, epochSize: task.epochSize, vocabulary: task.alphabet, textSha256: setup.textSha256 ?? undefined, copy: setup.textSha256 === null ? undefined : 'text.txt' },
     backend,
     versions: { 'tfjs-rnn': PACKAGE_VERSION, '@tensorflow/tfjs': tf.version.tfjs, node: process.version },
     startedAt: new Date().toISOString(),

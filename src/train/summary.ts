@@ -49,17 +49,25 @@ export function passes(bar: QualityBar, loss: number, accuracy: number | undefin
   return bar.direction === 'below' ? v < bar.value : v > bar.value;
 }
 
+/** Three significant digits, without an exponent for the sizes a loss or a ratio has here. */
+export function sig3(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Math.abs(v) >= 1000) return Math.round(v).toString();
+  const s = v.toPrecision(3);
+  return s.includes('e') ? v.toExponential(2) : s;
+}
+
 /** How far a loss is from the baseline, in words that hold on either side of it. */
 function againstBaseline(loss: number, baseline: number): string {
-  const base = `the baseline ${baseline.toFixed(4)}`;
+  const base = `the baseline ${sig3(baseline)}`;
   if (!Number.isFinite(loss) || !(baseline > 0)) return '';
-  if (loss === baseline) return ` (equal to ${base})`;
+  if (loss === baseline) return `, equal to ${base}`;
   const side = loss < baseline ? 'below' : 'above';
-  if (loss <= 0) return ` (${side} ${base})`;
+  if (loss <= 0) return `, ${side} ${base}`;
   const ratio = loss < baseline ? baseline / loss : loss / baseline;
-  // Close to the baseline a ratio reads as "1.0×"; a percentage says which side.
-  const amount = ratio >= 1.1 ? `${ratio.toFixed(1)}×` : `${((Math.abs(loss - baseline) / baseline) * 100).toFixed(1)}%`;
-  return ` (${amount} ${side} ${base})`;
+  // Close to the baseline a ratio reads as "1.00×"; a percentage says which side.
+  const amount = ratio >= 1.1 ? `${sig3(ratio)}×` : `${sig3((Math.abs(loss - baseline) / baseline) * 100)}%`;
+  return `, ${amount} ${side} ${base}`;
 }
 
 /** The model in a few words: `2 × bidirectional LSTM`, `GRU (reset after)`. */
@@ -88,8 +96,8 @@ export function modelNote(model: RnnModel): string {
 /** The closing line of a completed run: the held-out result, against the baseline and the bar. */
 export function resultMessage(bar: QualityBar, evalLoss: number, evalAccuracy: number | undefined, passed: boolean): string {
   const vsLoss = bar.metric === 'loss' ? againstBaseline(evalLoss, bar.baseline) : '';
-  const acc = evalAccuracy === undefined ? '' : `, accuracy ${evalAccuracy.toFixed(3)}${bar.metric === 'accuracy' ? ` (baseline ${bar.baseline.toFixed(3)})` : ''}`;
-  return `held-out loss ${evalLoss.toFixed(4)}${vsLoss}${acc}: bar ${passed ? 'PASSED' : 'NOT reached'} (${bar.text})`;
+  const acc = evalAccuracy === undefined ? '' : `, accuracy ${evalAccuracy.toFixed(3)}${bar.metric === 'accuracy' ? ` against the baseline ${bar.baseline.toFixed(3)}` : ''}`;
+  return `held-out loss ${sig3(evalLoss)}${vsLoss}${acc}; ${passed ? 'passed the bar' : 'did not reach the bar'}: ${bar.text}`;
 }
 
 /** What the closing files say. */

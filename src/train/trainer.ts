@@ -23,6 +23,7 @@ import { checkCheckpointFits } from './resume';
 import { RUN_FILES, RunFolder } from './run_folder';
 import type { RunSetup } from './run_setup';
 import { sampleText } from './sampling';
+import { compareWithCheckpoint, runIdentity } from './run_identity';
 import { configDocument } from './run_record';
 import { describeModel, MetricsLine, modelNote, passes, resultMessage, TrainResult, writeClosingFiles } from './summary';
 import type { QualityBar } from './tasks/task';
@@ -48,26 +49,15 @@ export class Trainer {
   }
 
   get resumeCommand(): string {
-    return `npm run train -- --resume ${path.relative(process.cwd(), this.setup.dir) || '.'}`;
+    // Absolute, so it works from any directory; quoted where a shell would split or expand it.
+    const dir = this.setup.dir;
+    return `npm run train -- --resume ${/^[\w@%+=:,./-]+$/.test(dir) ? dir : `'${dir.replace(/'/g, `'\\''`)}'`}`;
   }
 
   async run(): Promise<TrainResult> {
     const { config, task, steps, dir } = this.setup;
 
-    const model = new RnnModel({
-      input: task.input,
-      embeddingDim: config.embeddingDim,
-      cell: config.cell,
-      resetAfter: config.resetAfter,
-      layers: config.layers,
-      bidirectional: config.bidirectional,
-      units: config.units,
-      activation: config.activation,
-      outputDim: task.outputDim,
-      objective: task.objective,
-      returnSequences: task.returnSequences,
-      seed: config.seed,
-    });
+    const model = new RnnModel(this.setup.spec);
     const optimizer = makeOptimizer(config.optimizer, config.lr);
     const evalSet = task.evalBatch();
     const flowBatch = tf.tidy(() => {
@@ -86,6 +76,7 @@ export class Trainer {
       // The run goes ahead: from here on its files change.
       const run = RunFolder.create(dir);
       this.folder = run;
+      if (this.setup.textToCopy !== null) run.writeText(this.setup.textToCopy);
       run.writeConfig(configDocument(this.setup, this.backendInfo, this.step, model.countParams()));
       if (ck !== null) {
         this.progress.log(`resumed from ${path.relative(process.cwd(), ck.dir)} (step ${ck.step})`);
@@ -123,7 +114,10 @@ export class Trainer {
       optimizerExtras: Object.keys(await optimizerExtras(optimizer)),
       task: this.setup.task,
     };
-    const fits = (ck: CheckpointContents, dir: string): void => checkCheckpointFits(ck, dir, target);
+    const fits = (ck: CheckpointContents, dir: string): void => {
+      checkCheckpointFits(ck, dir, target);
+      compareWithCheckpoint(this.setup.config, ck.meta, ck.step, path.join(this.setup.dir, RUN_FILES.config));
+    };
     try {
       fits(first, first.dir);
       return first;
@@ -178,7 +172,7 @@ export class Trainer {
             checkpointStep: this.lastSavedStep,
             message:
               `loss is ${loss} at step ${next} (lr ${config.lr}, clip-norm ${config.clipNorm}); stopped without saving. ` +
-              `The last good checkpoint is step ${this.lastSavedStep} in ${path.relative(process.cwd(), path.join(dir, RUN_FILES.checkpoints))}. ` +
+              `The last good checkpoint is step ${this.lastSavedStep} in ${path.join(dir, RUN_FILES.checkpoints)}. ` +
               `Try a lower --lr or a --clip-norm, in a new run.`,
           };
         }
@@ -217,7 +211,7 @@ export class Trainer {
             if (ev.accuracy !== undefined) line.evalAccuracy = ev.accuracy;
           }
           run.appendMetrics(line);
-          this.progress.update(this.step, { loss, accuracy: line.accuracy, seqPerSec: line.seqPerSec });
+          this.progress.update(this.step, { loss, accuracy: line.accuracy, seqPerSec: line.seqPerSec, evalLoss: line.evalLoss, evalAccuracy: line.evalAccuracy });
           windowStart = Date.now();
           windowSteps = 0;
         }
@@ -259,6 +253,7 @@ export class Trainer {
         data: this.setup.task.state(),
         optimizer: { name: this.setup.config.optimizer, extras: await optimizerExtras(optimizer) },
         task: this.setup.config.task,
+        run: runIdentity(this.setup.config, this.setup.textSha256),
       },
       groups: { model: model_, optimizer: optimizer_ },
     });
