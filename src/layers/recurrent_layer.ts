@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { CellMath, CellWeights } from '../cells/cell';
 import { describe, fmt } from '../cells/checks';
 import { differentiableScan } from '../cells/differentiable';
+import { checkHasTimeSteps } from './input_checks';
 
 type RNNArgs = ConstructorParameters<typeof tf.RNN>[0];
 type ApplyInputs = Parameters<tf.RNN['apply']>[0];
@@ -116,6 +117,7 @@ export abstract class RecurrentLayer extends tf.RNN {
       if (!(x instanceof tf.Tensor) || x.rank !== 3 || x.shape[2] !== D) {
         throw new Error(`expected input [batch, time, ${D}] for ${this.name}, got ${x instanceof tf.Tensor ? fmt(x.shape) : describe(x)}`);
       }
+      checkHasTimeSteps(this.name, x);
       const [B, T] = x.shape;
       const initial = this.initialStates(list, kwargs, B, H);
       let mask = this.maskOf(kwargs, B, T);
