@@ -32,7 +32,7 @@ describe('bad flags', () => {
     [['--units', '2.5'], /--units: expected an integer in \[1, 4096\], got '2.5'/],
     [['--seq-len', 'ten'], /--seq-len: expected an integer in \[1, 10000\], got 'ten'/],
     [['--lr', '-0.1'], /--lr|argument missing|ambiguous/i],
-    [['--lr=-0.1'], /--lr: expected a decimal number in \(0, 10\], got '-0.1'/],
+    [['--lr=-0.1'], /--lr: expected a decimal number in \(0, 1000000\], got '-0.1'/],
     [['--optimizer', 'rmsprop'], /--optimizer: expected one of sgd, momentum, adam, got 'rmsprop'/],
     [['--backend', 'cuda'], /--backend: expected one of .*cpu.*, got 'cuda'/],
     [['--task', 'chars', '--text', '/no/such/file.txt'], /--text: expected a readable file, got '\/no\/such\/file.txt'/],

@@ -30,11 +30,11 @@ describe('flags: numbers parsed strictly, sizes refused before allocating', () =
   const refused: Array<[string[], RegExp]> = [
     [['--units', '100000'], /^--units: expected an integer in \[1, 4096\], got '100000'$/],
     [['--units', '1000000000'], /^--units: expected an integer in \[1, 4096\], got '1000000000'$/],
-    [['--lr', '0x1'], /^--lr: expected a decimal number in \(0, 10\], got '0x1'$/],
-    [['--lr', '0b1'], /^--lr: expected a decimal number in \(0, 10\], got '0b1'$/],
-    [['--lr', ' 1'], /^--lr: expected a decimal number in \(0, 10\], got ' 1'$/],
-    [['--lr', 'Infinity'], /^--lr: expected a decimal number in \(0, 10\], got 'Infinity'$/],
-    [['--lr', '1e400'], /^--lr: expected a decimal number in \(0, 10\], got '1e400'$/],
+    [['--lr', '0x1'], /^--lr: expected a decimal number in \(0, 1000000\], got '0x1'$/],
+    [['--lr', '0b1'], /^--lr: expected a decimal number in \(0, 1000000\], got '0b1'$/],
+    [['--lr', ' 1'], /^--lr: expected a decimal number in \(0, 1000000\], got ' 1'$/],
+    [['--lr', 'Infinity'], /^--lr: expected a decimal number in \(0, 1000000\], got 'Infinity'$/],
+    [['--lr', '1e400'], /^--lr: expected a decimal number in \(0, 1000000\], got '1e400'$/],
     [['--steps', '1e3'], /^--steps: expected an integer in \[1, 1000000000\], got '1e3'$/],
     [['--batch-size', '0x10'], /^--batch-size: expected an integer in \[1, 4096\], got '0x10'$/],
     [['--seed', '1.5'], /^--seed: expected an integer in \[0, 9007199254740991\], got '1.5'$/],
@@ -105,7 +105,7 @@ describe('config.json cannot change what the checkpoint defines', () => {
     ['seed', 2, /expected config\.seed to be 1, .*got 2/],
     ['units', 4, /expected config\.units to be 3, .*got 4/],
     ['units', 1e9, /expected config\.units to be an integer in \[1, 4096\], got 1000000000/],
-    ['lr', '0x1', /expected config\.lr to be a number in \(0, 10\], got "0x1"/],
+    ['lr', '0x1', /expected config\.lr to be a number in \(0, 1000000\], got "0x1"/],
   ];
   for (const [field, value, message] of edits) {
     it(`${field}: ${JSON.stringify(value)} is refused, naming the field; no file changes`, async () => {

@@ -49,7 +49,7 @@ model.json + weights.bin, stock class names), checkpoint/, summary.json, and for
   --seq-len N           sequence length T (default per task: ${TASK_NAMES.map((t) => `${t} ${TASK_DEFAULTS[t].seqLen}`).join(', ')})
   --embedding-dim N     embedding width for token tasks (default 32)
   --activation NAME     tanh | relu | linear (default: SimpleRNN relu for adding and sine, tanh otherwise)
-  --lr X                learning rate, a decimal in (0, 10] (default per task)
+  --lr X                learning rate, a decimal number in (0, 1e6] (default per task)
   --optimizer NAME      sgd | momentum (0.9) | adam (default), tfjs's tf.train optimizers
   --clip-norm X         clip the global gradient norm to X (default 1; 0 = off)
   --seed N              seeds data, initial weights and sampling (default 1)

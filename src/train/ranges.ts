@@ -25,7 +25,7 @@ export const RANGES = {
   seqLen: int(1, 10000),
   embeddingDim: int(1, 4096),
   layers: int(1, 16),
-  lr: { min: 0, max: 10, minExclusive: true, int: false },
+  lr: { min: 0, max: 1e6, minExclusive: true, int: false },
   clipNorm: { min: 0, max: 1e6, int: false },
   seed: int(0, Number.MAX_SAFE_INTEGER),
   checkpointEvery: int(1, 1e9),
@@ -36,12 +36,12 @@ export const RANGES = {
 
 export type RangedField = keyof typeof RANGES;
 
-/** The range as a person reads it: `an integer in [1, 4096]`, `a number in (0, 10]`. */
+/** The range as a person reads it: `an integer in [1, 4096]`, `a number in (0, 1000000]`. */
 export function describeRange(r: Range): string {
   return `${r.int ? 'an integer' : 'a number'} in ${interval(r)}`;
 }
 
-/** `[1, 4096]`, `(0, 10]`. */
+/** `[1, 4096]`, `(0, 1000000]`. */
 export function interval(r: Range): string {
   return `${r.minExclusive === true ? '(' : '['}${r.min}, ${r.max}]`;
 }
