@@ -92,3 +92,18 @@ test('the installed package carries its licence and its build, and no source or 
   expect(fs.existsSync(path.join(dir, 'src'))).toBe(false);
   expect(fs.existsSync(path.join(dir, 'test'))).toBe(false);
 });
+
+test('no source map that points at files the package does not ship', () => {
+  const dir = path.join(scratch, 'node_modules', 'tfjs-rnn');
+  const maps: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(path.join(d, e.name));
+      else if (e.name.endsWith('.map')) maps.push(path.join(d, e.name));
+    }
+  };
+  walk(dir);
+  const unresolved = maps.flatMap((m) => (JSON.parse(fs.readFileSync(m, 'utf8')) as { sources: string[] }).sources.map((s) => path.resolve(path.dirname(m), s)).filter((s) => !fs.existsSync(s)));
+  expect(unresolved).toEqual([]);
+  expect(fs.readFileSync(path.join(dir, 'dist', 'index.js'), 'utf8')).not.toMatch(/sourceMappingURL/);
+});
