@@ -1,0 +1,153 @@
+/**
+ * One Keras layer config (Keras 2.0 → 3.x, as model.to_json(), an .h5's model_config, a .keras
+ * config.json or tensorflowjs_converter write it) → the pythonic config tf.layers deserializes,
+ * with SimpleRNN / LSTM / GRU as they are in Keras (our loader swaps in our layers by class name).
+ *
+ * What changes, and why:
+ * - Keras 3 wrappers `{module, class_name, config, registered_name, build_config}` → `{class_name, config}`;
+ * - dtype policies (`{class_name: 'DTypePolicy', config: {name}}`) → the variable dtype: 'float32'
+ *   ('mixed_float16' / 'mixed_bfloat16' keep float32 variables; we compute in float32);
+ * - `batch_shape` → `batch_input_shape`;
+ * - keys tfjs has no option for and whose value changes nothing at inference are dropped: `seed`,
+ *   `unroll`, `sparse: false`, `optional`, `synchronized`, `quantization_config: null`, `lora_rank: null`,
+ *   `groups: 1`; RNN `dropout` / `recurrent_dropout` become 0 (they act only in training; a model
+ *   trained further in Node trains without them — said in the README);
+ * - Keras 3's `hard_sigmoid` (x/6 + 0.5) → 'hardSigmoidKeras3' in recurrent layers, and is refused
+ *   elsewhere (tfjs's hardSigmoid is Keras 2's);
+ * - initializers become LoadedInitializer (zeros at build, the stored one in getConfig): the file's
+ *   weights replace them at once;
+ * - `zero_output_for_mask` set from the Keras version (see version.ts) where a mask can reach a layer;
+ * - Bidirectional: Keras 3's inner name `forward_x` → `x` (tfjs prefixes `forward_` itself), and its
+ *   `backward_layer` checked to be the forward layer run backwards (tfjs rebuilds it that way).
+ * Anything else tfjs does not know is refused, naming the layer and the key.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { loadedInitializer } from './loaded_initializer';
+import { isKeras3, KerasVersion, zerosAtMaskedSteps } from './version';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** What a layer's translation depends on beyond its own config. */
+export interface LayerContext {
+  version: KerasVersion;
+  /** Whether the model holds a mask source (Masking, Embedding mask_zero): only then do masked-step outputs matter. */
+  masked: boolean;
+  /** For messages: the file the config came from. */
+  source: string;
+}
+
+export const RECURRENT = ['SimpleRNN', 'LSTM', 'GRU'];
+
+export function isObject(v: Json | undefined): v is JsonObject {
+  return v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v);
+}
+
+export function refuse(ctx: LayerContext, layer: string, why: string): never {
+  throw new Error(`${ctx.source}: layer ${JSON.stringify(layer)}: ${why}`);
+}
+
+/** Keys dropped when they hold the value that means "nothing to do" (any value for the first list). */
+const DROPPED_ALWAYS = ['module', 'registered_name', 'build_config', 'compile_config', 'shared_object_id', 'seed', 'unroll', 'optional', 'autocast'];
+const DROPPED_WHEN: Record<string, Json[]> = {
+  sparse: [false],
+  ragged: [false],
+  synchronized: [false],
+  quantization_config: [null],
+  lora_rank: [null],
+  lora_alpha: [null],
+  groups: [1],
+  time_major: [false],
+};
+
+function dtypeOf(ctx: LayerContext, layer: string, d: Json): Json {
+  const name = isObject(d) ? (isObject(d.config) ? d.config.name : null) : d;
+  if (name === null || name === undefined) return null;
+  if (name === 'float32' || name === 'mixed_float16' || name === 'mixed_bfloat16') return 'float32';
+  if (name === 'int32' || name === 'bool') return name;
+  return refuse(ctx, layer, `expected dtype float32 (or a mixed policy with float32 variables), got ${JSON.stringify(name)}`);
+}
+
+/** A Keras 3 nested object (initializer, regularizer, layer) without its Keras 3 wrapper fields. */
+function unwrap(v: Json): Json {
+  if (!isObject(v) || typeof v.class_name !== 'string' || !('config' in v)) return v;
+  return { class_name: v.class_name, config: v.config };
+}
+
+function cleaned(ctx: LayerContext, layer: string, config: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (DROPPED_ALWAYS.includes(key)) continue;
+    if (key in DROPPED_WHEN) {
+      if (DROPPED_WHEN[key].some((v) => v === value)) continue;
+      refuse(ctx, layer, `expected ${key} to be ${DROPPED_WHEN[key].map((v) => JSON.stringify(v)).join(' or ')} (tfjs has no such option), got ${JSON.stringify(value)}`);
+    }
+    if (key === 'dtype') out.dtype = dtypeOf(ctx, layer, value);
+    else if (key === 'batch_shape') out.batch_input_shape = value;
+    else if (key.endsWith('_initializer')) out[key] = loadedInitializer(unwrap(value)) as Json;
+    else out[key] = unwrap(value);
+  }
+  return out;
+}
+
+function recurrentConfig(ctx: LayerContext, cls: string, c: JsonObject, inBidirectional: boolean): JsonObject {
+  const name = String(c.name);
+  c.dropout = 0;
+  c.recurrent_dropout = 0;
+  if (c.implementation === 0) c.implementation = 1; // Keras 2.0's name for the same equations
+  if (c.activation === 'hard_sigmoid' && isKeras3(ctx.version)) refuse(ctx, name, "expected activation tanh, relu or linear, got Keras 3's hard_sigmoid");
+  if (cls !== 'SimpleRNN' && c.recurrent_activation === 'hard_sigmoid' && isKeras3(ctx.version)) c.recurrent_activation = 'hardSigmoidKeras3';
+  const zeros = ctx.masked && zerosAtMaskedSteps(ctx.version) && (c.zero_output_for_mask === true || c.return_sequences === true || inBidirectional);
+  if (zeros && c.return_sequences === true) c.zero_output_for_mask = true;
+  else delete c.zero_output_for_mask;
+  return c;
+}
+
+/** Fields of a layer config that must agree between Bidirectional's forward and backward layers. */
+function sameButDirection(a: JsonObject, b: JsonObject): boolean {
+  const strip = (c: JsonObject): string => {
+    const { name, go_backwards, ...rest } = c;
+    void name;
+    void go_backwards;
+    return JSON.stringify(rest, Object.keys(rest).sort());
+  };
+  return strip(a) === strip(b) && a.go_backwards !== b.go_backwards;
+}
+
+function registered(cls: string): boolean {
+  const map = tf.serialization.SerializationMap.getMap().classNameMap as Record<string, unknown>;
+  return cls in map;
+}
+
+/** A layer's `{class_name, config}` translated (see the file comment); nested layers too. */
+export function translateLayer(ctx: LayerContext, layer: Json, inBidirectional = false): JsonObject {
+  if (!isObject(layer) || typeof layer.class_name !== 'string' || !isObject(layer.config)) {
+    throw new Error(`${ctx.source}: expected a layer {class_name, config}, got ${JSON.stringify(layer)?.slice(0, 120)}`);
+  }
+  const cls = layer.class_name;
+  const name = typeof layer.config.name === 'string' ? layer.config.name : typeof layer.name === 'string' ? layer.name : cls;
+  if (!RECURRENT.includes(cls) && !registered(cls)) {
+    refuse(ctx, name, `class ${cls} has no tfjs equivalent (see README, "Keras models")`);
+  }
+  let c = cleaned(ctx, name, layer.config);
+  if (c.activation === 'hard_sigmoid' && isKeras3(ctx.version) && !RECURRENT.includes(cls)) {
+    refuse(ctx, name, "activation hard_sigmoid of Keras 3 (x/6 + 0.5) has no tfjs equivalent (tfjs's is Keras 2's 0.2·x + 0.5)");
+  }
+  if (RECURRENT.includes(cls)) c = recurrentConfig(ctx, cls, c, inBidirectional);
+  if (cls === 'BatchNormalization' && Array.isArray(c.axis) && c.axis.length === 1) c.axis = c.axis[0];
+  if (cls === 'Bidirectional') {
+    const inner = translateLayer(ctx, c.layer, true);
+    const innerConfig = inner.config as JsonObject;
+    if (typeof innerConfig.name === 'string' && innerConfig.name.startsWith('forward_')) innerConfig.name = innerConfig.name.slice('forward_'.length);
+    if (c.backward_layer != null) {
+      const back = translateLayer(ctx, c.backward_layer, true);
+      if (back.class_name !== inner.class_name || !sameButDirection(innerConfig, back.config as JsonObject)) {
+        refuse(ctx, name, 'expected backward_layer to be the forward layer run backwards (what tfjs builds), got a different layer');
+      }
+      delete c.backward_layer;
+    }
+    c.layer = inner;
+  }
+  if (cls === 'TimeDistributed') c.layer = translateLayer(ctx, c.layer);
+  return { class_name: cls, config: c };
+}
