@@ -12,20 +12,16 @@
  * on consecutive chunks of a long sequence is truncated BPTT (truncated_bptt.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { CellMath, CellWeights } from '../cells/cell';
 import { describe, fmt } from '../cells/checks';
-import { differentiableScan } from '../cells/differentiable';
+import type { CellMath, Params } from '../scan/contract';
+import { differentiableScan } from '../scan/differentiable';
 
 type RNNArgs = ConstructorParameters<typeof tf.RNN>[0];
 type ApplyInputs = Parameters<tf.RNN['apply']>[0];
 type Kwargs = NonNullable<Parameters<tf.RNN['apply']>[1]>;
 
-/** What every cell of ours holds (tf.layers' cells have exactly these fields). */
-interface WeightOwner {
-  kernel: tf.LayerVariable | null;
-  recurrentKernel: tf.LayerVariable | null;
-  bias: tf.LayerVariable | null;
-}
+/** A cell holds each declared parameter as a field of that name (tf.layers' cells: kernel, recurrentKernel, bias). */
+type WeightOwner = Record<string, tf.LayerVariable | null | undefined>;
 
 export abstract class RecurrentLayer extends tf.RNN {
   private readonly math: CellMath;
@@ -61,14 +57,16 @@ export abstract class RecurrentLayer extends tf.RNN {
     }
   }
 
-  private cellWeights(): CellWeights {
+  /** The cell's variables' values, by the names its math declares. */
+  private cellParams(): Params {
     const c = this.cell as unknown as WeightOwner;
-    if (c.kernel == null || c.recurrentKernel == null) throw new Error(`expected ${this.name} to be built before it is called, got an unbuilt layer`);
-    return {
-      kernel: c.kernel.read() as tf.Tensor2D,
-      recurrentKernel: c.recurrentKernel.read() as tf.Tensor2D,
-      bias: c.bias == null ? null : c.bias.read(),
-    };
+    const out: Record<string, tf.Tensor> = {};
+    for (const p of this.math.parameters) {
+      const v = c[p.name];
+      if (v == null) throw new Error(`expected ${this.name} to be built before it is called, got an unbuilt layer (no ${p.name})`);
+      out[p.name] = v.read();
+    }
+    return out;
   }
 
   /** The initial states given (inputs after x, kwargs.initialState, or a stateful layer's), or nulls. */
@@ -108,13 +106,19 @@ export abstract class RecurrentLayer extends tf.RNN {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     return tf.tidy(() => {
       const list = Array.isArray(inputs) ? inputs : [inputs];
-      const w = this.cellWeights();
-      const [D, GH] = w.kernel.shape;
-      const H = w.recurrentKernel.shape[0];
-      if (GH !== this.math.gates * H) throw new Error(`expected kernel [${D}, ${this.math.gates * H}], got ${fmt(w.kernel.shape)}`);
+      const w = this.cellParams();
+      const stateSize = (this.cell as unknown as { stateSize: number | number[] }).stateSize;
+      const H = Array.isArray(stateSize) ? stateSize[0] : stateSize;
       const x = list[0];
+      const projection = this.math.parameters.find((p) => 'product' in p.finish && p.finish.product === 'input');
+      const D = (projection === undefined ? (x instanceof tf.Tensor ? x.shape[2] : NaN) : w[projection.name].shape[0]) as number;
       if (!(x instanceof tf.Tensor) || x.rank !== 3 || x.shape[2] !== D) {
         throw new Error(`expected input [batch, time, ${D}] for ${this.name}, got ${x instanceof tf.Tensor ? fmt(x.shape) : describe(x)}`);
+      }
+      for (const p of this.math.parameters) {
+        const want = p.shape(D, H);
+        const got = w[p.name].shape;
+        if (want.length !== got.length || want.some((v, i) => v !== got[i])) throw new Error(`expected ${this.name}'s ${p.name} ${fmt(want)}, got ${fmt(got)}`);
       }
       const [B, T] = x.shape;
       const initial = this.initialStates(list, kwargs, B, H);
@@ -124,7 +128,7 @@ export abstract class RecurrentLayer extends tf.RNN {
         x3 = tf.reverse(x3, 1);
         if (mask !== null) mask = tf.reverse(mask, 1);
       }
-      const out = differentiableScan(this.math, x3, w, initial, {
+      const out = differentiableScan(this.math, x3, w, initial, H, {
         returnSequences: this.returnSequences,
         returnState: this.returnState || this.stateful,
         inputGradient: !this.inputIsData,

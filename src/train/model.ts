@@ -23,7 +23,7 @@ import type { Activation } from '../cells/activations';
 import { gruMath, GRU } from '../cells/gru';
 import { lstmMath, LSTM } from '../cells/lstm';
 import { simpleRNNMath, SimpleRNN } from '../cells/simple_rnn';
-import type { CellMath } from '../cells/cell';
+import type { CellMath } from '../scan/contract';
 import * as ours from '../layers';
 import { ScatterEmbedding } from './embedding';
 import type { Objective, TaskInput } from './tasks/task';
