@@ -16,6 +16,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { describe } from '../cells/checks';
 import { readModelArtifacts } from '../io/tfjs_artifacts';
+import { isKeras3Topology, loadConvertedKeras3 } from '../keras/converted';
 import { GRULayer } from './gru_layer';
 import { LSTMLayer } from './lstm_layer';
 import { SimpleRNNLayer } from './simple_rnn_layer';
@@ -74,6 +75,7 @@ export async function loadLayersModel(from: string | tf.io.IOHandler): Promise<t
   if (topology == null || topology instanceof ArrayBuffer || typeof topology !== 'object') {
     throw new Error(`expected a layers model (a modelTopology object, format 'layers-model'), got ${topology == null ? 'no modelTopology' : 'a graph model'}`);
   }
+  if (isKeras3Topology(topology as Json)) return loadConvertedKeras3(artifacts, withOurLayers);
   const mapped: tf.io.ModelArtifacts = { ...artifacts, modelTopology: withOurLayers(topology as Json) as tf.io.ModelArtifacts['modelTopology'] };
   return tf.loadLayersModel({ load: async () => mapped });
 }
