@@ -134,6 +134,7 @@ export function translateLayer(ctx: LayerContext, layer: Json, inBidirectional =
     refuse(ctx, name, "activation hard_sigmoid of Keras 3 (x/6 + 0.5) has no tfjs equivalent (tfjs's is Keras 2's 0.2·x + 0.5)");
   }
   if (RECURRENT.includes(cls)) c = recurrentConfig(ctx, cls, c, inBidirectional);
+  if (cls === 'Conv1D' && c.padding === 'causal') refuse(ctx, name, "Conv1D padding 'causal' has no tfjs implementation (tf.layers.conv1d throws on it at predict time)");
   if (cls === 'BatchNormalization' && Array.isArray(c.axis) && c.axis.length === 1) c.axis = c.axis[0];
   if (cls === 'Bidirectional') {
     const inner = translateLayer(ctx, c.layer, true);
