@@ -71,7 +71,13 @@ export async function withH5<T>(name: string, bytes: Uint8Array, use: (file: H5F
     } catch (e) {
       throw new RefusedFileError(name, `expected an HDF5 file HDF5 can open, got: ${hdf5Reason(e)}`);
     }
-    return use(file);
+    try {
+      return use(file);
+    } catch (e) {
+      if (e instanceof RefusedFileError) throw e;
+      const text = (e as Error).message;
+      throw new RefusedFileError(name, text.includes('HDF5-DIAG') ? `HDF5 refused it: ${hdf5Reason(e)}` : text);
+    }
   } finally {
     if (file !== null) file.close();
     FS.unlink(memPath);
@@ -83,7 +89,8 @@ export async function buildH5(write: (file: H5File) => void): Promise<Uint8Array
   const lib = await h5wasm();
   const FS = lib.FS as unknown as { readFile(p: string): Uint8Array; unlink(p: string): void };
   const memPath = `/tfjs_rnn_write_${process.pid}_${counter++}.h5`;
-  const file = new lib.File(memPath, 'w');
+  // h5py's default (libver 'earliest'): what Keras's own files are, and what old readers open.
+  const file = new lib.File(memPath, 'w', { libver: ['earliest', 'latest'] });
   try {
     write(file);
   } finally {
@@ -122,7 +129,9 @@ export function child<K extends 'Group' | 'Dataset'>(group: H5Group, rel: string
   let entity: H5.Entity | null;
   try {
     entity = group.get(rel);
-  } catch {
+  } catch (e) {
+    // A link that exists but cannot be opened is damage, not absence.
+    if (!/doesn't exist|does not exist|not found/i.test(hdf5Reason(e))) throw new Error(`${group.path}/${rel}: HDF5 cannot open it: ${hdf5Reason(e)}`);
     return null;
   }
   if (entity == null || (entity as { type?: string }).type !== kind) return null;
