@@ -110,6 +110,39 @@ describe('every full-model Keras file in ../shared/keras_files', () => {
   });
 });
 
+describe('an architecture JSON with its weights file', () => {
+  it.each([
+    ['k224_weights_only_plus_json_mikniloes/lstm_model.json', 'k224_weights_only_plus_json_mikniloes/lstm_model.h5', 192, 4],
+    ['k34_weights_h5_plus_json_hiyata/lstm_model.json', 'k34_weights_h5_plus_json_hiyata/lstm_model.weights.h5', 6, 0],
+    ['tfk240_gru3_ansh/gru_model.json', 'tfk240_gru3_ansh/gru_model.h5', 6, 0],
+  ])('%s + %s predicts as the float64 reference', async (json, weights, T, D) => {
+    const model = await loadKerasModel(K(json), { weights: K(weights) });
+    const given = model.inputs[0].shape;
+    const shape = [B, given[1] ?? T, given[2] ?? D] as number[];
+    const x = Float64Array.from(seededArray(shape[0] * shape[1] * shape[2], 3));
+    const y = model.predict(tf.tensor(Float32Array.from(x), shape)) as tf.Tensor;
+    expect(relErr(await y.data(), referencePredict(model, x, shape))).toBeLessThan(1e-5);
+    y.dispose();
+    model.dispose();
+  });
+
+  it('is refused without { weights } (the weights file is never guessed)', async () => {
+    await expect(loadKerasModel(K('tfk240_gru3_ansh/gru_model.json'))).rejects.toThrow(/gru_model\.json: expected \{ weights: path to its weights \.h5 \}/);
+  });
+});
+
+describe('Keras 3 tensorflowjs_converter output through loadLayersModel', () => {
+  it('aksha117 (Keras 3.8: batch_shape, mixed_float16 policies, seed, model-name-prefixed weights) predicts as the float64 reference', async () => {
+    const model = await loadLayersModel(path.join(SHARED, 'real_models', 'aksha117_stock_lstm_keras3', 'model.json'));
+    const shape = [B, 60, 7];
+    const x = Float64Array.from(seededArray(B * 60 * 7, 11));
+    const y = model.predict(tf.tensor(Float32Array.from(x), shape)) as tf.Tensor;
+    expect(relErr(await y.data(), referencePredict(model, x, shape))).toBeLessThan(1e-5);
+    y.dispose();
+    model.dispose();
+  });
+});
+
 describe('which stored weight went where, across formats', () => {
   it('tf.keras 2.13: the .keras zip (counter-named groups, simple_rnn_2 for simple_rnn_1) holds what its legacy weights .h5 holds', async () => {
     const bytes = new Uint8Array(fs.readFileSync(K('tfk213_v3zip_simplernn_mrmidi/rnn_model_weights.h5')));
