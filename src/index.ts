@@ -84,6 +84,7 @@ export {
   MissingKernelError,
   withKernelCheck,
   missingKernels,
+  registerWasmKernels,
   backendFlagFromArgv,
   initBackendFromArgv,
   probeWebGPU,
@@ -98,3 +99,8 @@ export { loadKerasModel } from './keras/load_keras_model';
 export { SafeDir, RefusedFileError } from './io/safe_dir';
 export type { ReadLimits } from './io/safe_dir';
 export { readModelArtifacts } from './io/tfjs_artifacts';
+export { fileSystem, writeModelFiles } from './io/model_files';
+import { registerFileRouters } from './io/file_router';
+export { registerFileRouters };
+export { saveForStock, toStockArtifacts, toStockTopology, stockLoadable, stockUnloadable } from './layers/stock_names';
+registerFileRouters(); // model.save('file://dir') and tf.loadLayersModel('file://dir/model.json') in plain Node (src/io/file_router.ts)

@@ -32,7 +32,7 @@
  * before the backward loop, so a backward step is a few elementwise kernels and one fused matMul.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ACTIVATIONS, Activation, RECURRENT_ACTIVATIONS, RecurrentActivation, activate, derivativeFromOutput, timesOrSelf } from './activations';
+import { ACTIVATIONS, Activation, RECURRENT_ACTIVATIONS, RecurrentActivation, activate, derivativeFromOutput, isElementwise, stepNeedsAutodiff, timesOrSelf } from './activations';
 import { checkBoolean, checkOneOf } from './checks';
 import { maskedPrevious } from './dropout';
 import { RecurrentCell, RecurrentCellConfig } from './recurrent_cell';
@@ -41,6 +41,7 @@ import { BackwardRun, CellMath, ForwardRun, kerasParameters } from '../scan/cont
 import type { DifferentiableOptions } from '../scan/differentiable';
 import { matrixRow } from '../scan/ops';
 import { splitColumns } from '../scan/split_columns';
+import { withStepAutodiff } from '../scan/step_autodiff';
 import type { RNNTape } from '../scan/tape';
 
 export interface GRUOptions {
@@ -73,9 +74,12 @@ export function gruBiasShape(resetAfter: boolean): (D: number, H: number) => num
  * enters the recurrent products only, as in Keras (z ⊙ h_{t-1} keeps the whole state; tf.layers
  * masks it there too).
  */
-export function gruMath(options: Required<GRUOptions>, useBias = true): CellMath<GRUForwardRun, GRUBackwardRun> {
+export function gruMath(options: Required<GRUOptions>, useBias = true): CellMath {
   const { activation: act, recurrentActivation: rec, resetAfter } = options;
-  return {
+  /** [z, r] = rec of each H-wide half (softmax is taken over each gate, not over both). */
+  const gates = (a: tf.Tensor, H: number): tf.Tensor2D =>
+    (isElementwise(rec) ? activate(rec, a) : tf.concat(splitColumns(a, [H, H]).map((half) => activate(rec, half)), 1)) as tf.Tensor2D;
+  const math: CellMath<GRUForwardRun, GRUBackwardRun> = {
     name: 'GRU',
     gates: 3,
     stateNames: ['h'],
@@ -97,13 +101,13 @@ export function gruMath(options: Required<GRUOptions>, useBias = true): CellMath
       let zr: tf.Tensor2D, z: tf.Tensor, hc: tf.Tensor, third: tf.Tensor2D;
       if (resetAfter) {
         const [Rzr, Rh] = splitColumns(ops.matMulAdd(hm, run.U, run.recurrentBias), [2 * H, H]); // h·U + b'
-        zr = activate(rec, tf.add(pzr, Rzr)) as tf.Tensor2D; // [z, r]  [B, 2H]
+        zr = gates(tf.add(pzr, Rzr), H); // [z, r]  [B, 2H]
         const [zz, r] = splitColumns(zr, [H, H]);
         z = zz;
         hc = activate(act, tf.add(ph, tf.mul(r, Rh))); // h̃
         third = Rh as tf.Tensor2D;
       } else {
-        zr = rec === 'sigmoid' ? ops.matMulAdd(hm, run.U, pzr, 'sigmoid') : (activate(rec, ops.matMulAdd(hm, run.U, pzr)) as tf.Tensor2D);
+        zr = rec === 'sigmoid' ? ops.matMulAdd(hm, run.U, pzr, 'sigmoid') : gates(ops.matMulAdd(hm, run.U, pzr), H);
         const [zz, r] = splitColumns(zr, [H, H]);
         z = zz;
         third = tf.mul(r, hm) as tf.Tensor2D; // r ⊙ h_{t-1}
@@ -165,6 +169,7 @@ export function gruMath(options: Required<GRUOptions>, useBias = true): CellMath
       return resetAfter ? [hPrev] : [hPrev, tape.saved[2]]; // columns [0, 3H]; or [0, 2H] and [2H, 3H] (r ⊙ h_{t-1})
     },
   };
+  return (stepNeedsAutodiff(act, rec) ? withStepAutodiff(math as unknown as CellMath) : math) as CellMath;
 }
 
 export interface GRUConfig extends RecurrentCellConfig, GRUOptions {}

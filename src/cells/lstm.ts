@@ -27,7 +27,7 @@
  * elementwise kernels and one fused matMul.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ACTIVATIONS, Activation, RECURRENT_ACTIVATIONS, RecurrentActivation, activate, derivativeFromOutput, timesOrSelf } from './activations';
+import { ACTIVATIONS, Activation, RECURRENT_ACTIVATIONS, RecurrentActivation, activate, derivativeFromOutput, stepNeedsAutodiff, timesOrSelf } from './activations';
 import { checkBoolean, checkList, checkOneOf } from './checks';
 import { maskedPrevious, maskedRecurrent, recurrentThroughMask } from './dropout';
 import { RecurrentCell, RecurrentCellConfig } from './recurrent_cell';
@@ -35,6 +35,7 @@ import { initKernel, initRecurrentKernel } from '../init';
 import { BackwardRun, CellMath, ForwardRun, kerasParameters } from '../scan/contract';
 import type { DifferentiableOptions } from '../scan/differentiable';
 import { splitColumns } from '../scan/split_columns';
+import { withStepAutodiff } from '../scan/step_autodiff';
 import type { RNNTape } from '../scan/tape';
 
 export interface LSTMOptions {
@@ -62,9 +63,9 @@ function quarters(t: tf.Tensor): number[] {
  * The step math of an LSTM. With recurrent dropout (constant `recurrent`, m [B, H]) the product is
  * (h_{t-1} ⊙ m) · U, as in Keras and tf.layers.
  */
-export function lstmMath(options: Required<LSTMOptions>, useBias = true): CellMath<LSTMForwardRun, LSTMBackwardRun> {
+export function lstmMath(options: Required<LSTMOptions>, useBias = true): CellMath {
   const { activation: act, recurrentActivation: rec } = options;
-  return {
+  const math: CellMath<LSTMForwardRun, LSTMBackwardRun> = {
     name: 'LSTM',
     gates: 4,
     stateNames: ['h', 'c'],
@@ -106,6 +107,7 @@ export function lstmMath(options: Required<LSTMOptions>, useBias = true): CellMa
     },
     recurrentOperands: maskedRecurrent,
   };
+  return (stepNeedsAutodiff(act, rec) ? withStepAutodiff(math as unknown as CellMath) : math) as CellMath;
 }
 
 export interface LSTMConfig extends RecurrentCellConfig, LSTMOptions {

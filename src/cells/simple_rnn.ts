@@ -28,13 +28,14 @@
  * terms that cancel, and σ rounds near 1/2: both lose digits whenever h is near 0 (src/scan/ops.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { ACTIVATIONS, Activation } from './activations';
+import { ACTIVATIONS, Activation, activate, derivativeFromOutput, stepNeedsAutodiff } from './activations';
 import { checkBoolean, checkOneOf } from './checks';
 import { RecurrentCell, RecurrentCellConfig, checkBatchedInput, checkFunctionalWeights } from './recurrent_cell';
 import { initBias, initKernel, initRecurrentKernel } from '../init';
 import { BackwardRun, CellMath, ForwardRun, kerasParameters } from '../scan/contract';
 import { DifferentiableOptions, differentiableScan } from '../scan/differentiable';
 import type { FusedAct } from '../scan/ops';
+import { withStepAutodiff } from '../scan/step_autodiff';
 import { RNNTape } from '../scan/tape';
 import { maskedPrevious, maskedRecurrent, recurrentThroughMask } from './dropout';
 
@@ -56,8 +57,8 @@ interface SimpleBackwardRun extends BackwardRun {
  * The step math of a SimpleRNN with activation `activation`. With recurrent dropout (constant
  * `recurrent`, m [B, H]) the product is (h_{t-1} ⊙ m) · U, and dh_{t-1} = (da · Uᵀ) ⊙ m.
  */
-export function simpleRNNMath(activation: Activation, useBias = true): CellMath<SimpleForwardRun, SimpleBackwardRun> {
-  return {
+export function simpleRNNMath(activation: Activation, useBias = true): CellMath {
+  const math: CellMath<SimpleForwardRun, SimpleBackwardRun> = {
     name: 'SimpleRNN',
     gates: 1,
     stateNames: ['h'],
@@ -74,12 +75,13 @@ export function simpleRNNMath(activation: Activation, useBias = true): CellMath<
     forwardStep(run, p, [h], ops, constants) {
       let a = ops.matMulAdd(maskedPrevious(h, constants), run.U, p, run.act); // x_t·W + h_{t-1}·U (relu fused when there is no bias)  [B, H]
       if (run.b !== null) a = tf.add(a, run.b) as tf.Tensor2D; // a_t  [B, H]
-      const hNext = activation === 'tanh' ? tf.tanh(a) : activation === 'relu' && run.b !== null ? tf.relu(a) : a; // h_t
+      const fused = activation === 'linear' || (activation === 'relu' && run.b === null);
+      const hNext = activation === 'tanh' ? tf.tanh(a) : fused ? a : activate(activation, a); // h_t
       return { states: [hNext as tf.Tensor2D], saved: [] };
     },
     prepareBackward(w, tape) {
       const h = tape.states[0];
-      const deriv = activation === 'tanh' ? tf.sub(1, tf.square(h)) : activation === 'relu' ? tf.step(h) : null; // act'(a_t)
+      const deriv = activation === 'tanh' ? tf.sub(1, tf.square(h)) : activation === 'relu' ? tf.step(h) : derivativeFromOutput(activation, h); // act'(a_t)
       return { Ut: tf.transpose(w.recurrentKernel as tf.Tensor2D), coefficients: deriv === null ? [] : [deriv as tf.Tensor3D] };
     },
     backwardStep(run, coefficients, [dh], dSeqPrev, ops, wantPrevious, constants) {
@@ -88,6 +90,7 @@ export function simpleRNNMath(activation: Activation, useBias = true): CellMath<
     },
     recurrentOperands: maskedRecurrent,
   };
+  return (stepNeedsAutodiff(activation) ? withStepAutodiff(math as unknown as CellMath) : math) as CellMath;
 }
 
 export interface SimpleRNNConfig extends RecurrentCellConfig {

@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackwardRun, CellMath, Constants, ForwardRun, GradientFinish, Params } from '../scan/contract';
+import { stepInputs, withStepAutodiff } from '../scan/step_autodiff';
 
 /** A tf.layers initializer instance (tf.initializers.glorotUniform({ seed }), …). */
 export type Initializer = ReturnType<typeof tf.initializers.zeros>;
@@ -69,43 +70,11 @@ interface UserBackwardRun extends BackwardRun {
   params: Params;
 }
 
-/**
- * tf.grads run inside another gradient's backward pass (our customGrad's): tfjs's engine would
- * start the inner tape in place of the outer one and, at the inner's end, clear the outer tape it
- * still has to clean up. The outer tape and depth are put back after the inner call.
- */
-function nestedGrads<T>(run: () => T): T {
-  const state = (tf.engine() as unknown as { state: { activeTape: unknown; gradientDepth: number } }).state;
-  const [tape, depth] = [state.activeTape, state.gradientDepth];
-  try {
-    return run();
-  } finally {
-    state.activeTape = tape;
-    state.gradientDepth = depth;
-  }
-}
-
-/** ∂L/∂(p, previous, params) of one step by tfjs autodiff: the VJP of step with dStates. */
-function autodiffStep(def: CellDefinition, names: readonly string[], a: StepBackwardArgs): StepBackwardResult {
-  const S = a.previous.length;
-  const vjp = tf.grads((...args: tf.Tensor[]) => {
-    const ps: Record<string, tf.Tensor> = { ...a.params };
-    names.forEach((n, i) => (ps[n] = args[1 + S + i]));
-    const next = def.step(args[0] as tf.Tensor2D, args.slice(1, 1 + S) as tf.Tensor2D[], ps, a.constants);
-    return tf.addN(next.map((s, k) => tf.sum(tf.mul(s, a.dStates[k])))) as tf.Scalar;
-  });
-  const g = nestedGrads(() => vjp([a.p, ...a.previous, ...names.map((n) => a.params[n])]));
-  const dParams: Record<string, tf.Tensor> = {};
-  names.forEach((n, i) => (dParams[n] = g[1 + S + i]));
-  return { dP: g[0] as tf.Tensor2D, dPrevious: g.slice(1, 1 + S) as tf.Tensor2D[], dParams };
-}
-
 /** The driver's math of a user cell. */
-export function userCellMath(def: CellDefinition): CellMath<UserForwardRun, UserBackwardRun> {
+export function userCellMath(def: CellDefinition): CellMath {
   const stateNames = def.stateNames ?? ['h'];
   const projection = def.parameters.find((p) => p.finish?.product === 'input');
-  const stepped = def.parameters.filter((p) => p !== projection).map((p) => p.name); // gradients per step
-  return {
+  const math: CellMath<UserForwardRun, UserBackwardRun> = {
     name: def.name,
     gates: 1,
     stateNames,
@@ -119,19 +88,12 @@ export function userCellMath(def: CellDefinition): CellMath<UserForwardRun, User
       }
       return { states: next, saved: [] };
     },
-    prepareBackward(params, tape) {
-      // p_t again for every step (the tape keeps x, not P): one matMul, as in the forward.
-      const x = tape.x; // [·, ·, D]
-      const [R0, R1, D] = x.shape;
-      const W = projection === undefined ? null : (params[projection.name] as tf.Tensor2D);
-      const P = W === null ? x : (tf.reshape(tf.matMul(tf.reshape(x, [R0 * R1, D]), W), [R0, R1, W.shape[1]]) as tf.Tensor3D);
-      return { params, coefficients: [P, ...stateNames.map((_, k) => tape.previous(k))] };
-    },
+    prepareBackward: (params, tape) => ({ params, coefficients: stepInputs(math, params, tape) }),
     backwardStep(run, [p, ...previous], dStates, dSeqPrev, _ops, wantPrevious, constants) {
-      const args = { p, previous, params: run.params, constants, dStates };
-      const r = def.backward !== undefined ? def.backward(args) : autodiffStep(def, stepped, args);
+      const r = (def.backward as NonNullable<CellDefinition['backward']>)({ p, previous, params: run.params, constants, dStates });
       const dPrevious = !wantPrevious ? [] : r.dPrevious.map((d, k) => (k === 0 && dSeqPrev !== null ? (tf.add(d, dSeqPrev) as tf.Tensor2D) : d));
       return { dProjection: r.dP, dStatesPrevious: dPrevious, stepGradients: r.dParams };
     },
   };
+  return def.backward === undefined ? withStepAutodiff(math as unknown as CellMath) : (math as unknown as CellMath);
 }

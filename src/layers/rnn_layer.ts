@@ -70,7 +70,7 @@ export class RNNLayer extends RecurrentLayer {
     registerCell(definition); // tf.layers.bidirectional and clones rebuild the layer from its config
     const units = args.units;
     if (!Number.isInteger(units) || units <= 0) throw new Error(`expected units to be a positive integer, got ${describe(units)}`);
-    const named = withDefaultName(args, 'rnn');
+    const named = withDefaultName(args, 'rnn', RNNLayer.className);
     super({ ...named, cell: new DeclaredCell({ cell: definition, units, name: `${named.name}_cell` }) }, userCellMath(definition));
   }
 }

@@ -7,8 +7,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { BACKEND_NAMES } from '../platform';
 import type { JsonField } from '../io/json_field';
-import type { Activation } from '../cells/activations';
-import { CELL_NAMES, CellName } from './model';
+import { Activation, CELL_NAMES, CellName } from './model';
 import { TASK_NAMES, TaskName } from './tasks/task';
 
 export type OptimizerName = 'sgd' | 'momentum' | 'adam';
