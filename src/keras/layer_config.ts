@@ -8,12 +8,10 @@
  * - dtype policies (`{class_name: 'DTypePolicy', config: {name}}`) → the variable dtype: 'float32'
  *   ('mixed_float16' / 'mixed_bfloat16' keep float32 variables; we compute in float32);
  * - `batch_shape` → `batch_input_shape`;
- * - keys tfjs has no option for and whose value changes nothing at inference are dropped: `seed`,
- *   `unroll`, `sparse: false`, `optional`, `synchronized`, `quantization_config: null`, `lora_rank: null`,
- *   `groups: 1`; RNN `dropout` / `recurrent_dropout` become 0 (they act only in training; a model
- *   trained further in Node trains without them — said in the README);
- * - Keras 3's `hard_sigmoid` (x/6 + 0.5) → 'hardSigmoidKeras3' in recurrent layers, and is refused
- *   elsewhere (tfjs's hardSigmoid is Keras 2's);
+ * - keys tfjs has no option for and whose value changes nothing are dropped: `seed: null`,
+ *   `sparse: false`, `optional`, `synchronized: false`, `quantization_config: null`, `lora_rank: null`,
+ *   `groups: 1`;
+ * - Keras 3's `hard_sigmoid` (x/6 + 0.5) → 'hardSigmoidKeras3' (tfjs's hardSigmoid is Keras 2's);
  * - initializers become LoadedInitializer (zeros at build, the stored one in getConfig): the file's
  *   weights replace them at once;
  * - `zero_output_for_mask` set from the Keras version (see version.ts) where a mask can reach a layer;
@@ -48,8 +46,9 @@ export function refuse(ctx: LayerContext, layer: string, why: string): never {
 }
 
 /** Keys dropped when they hold the value that means "nothing to do" (any value for the first list). */
-const DROPPED_ALWAYS = ['module', 'registered_name', 'build_config', 'compile_config', 'shared_object_id', 'seed', 'unroll', 'optional', 'autocast'];
+const DROPPED_ALWAYS = ['module', 'registered_name', 'build_config', 'compile_config', 'shared_object_id', 'optional', 'autocast'];
 const DROPPED_WHEN: Record<string, Json[]> = {
+  seed: [null],
   sparse: [false],
   ragged: [false],
   synchronized: [false],
@@ -91,16 +90,21 @@ function cleaned(ctx: LayerContext, layer: string, config: JsonObject): JsonObje
 }
 
 function recurrentConfig(ctx: LayerContext, cls: string, c: JsonObject, inBidirectional: boolean): JsonObject {
-  const name = String(c.name);
-  c.dropout = 0;
-  c.recurrent_dropout = 0;
   if (c.implementation === 0) c.implementation = 1; // Keras 2.0's name for the same equations
-  if (c.activation === 'hard_sigmoid' && isKeras3(ctx.version)) refuse(ctx, name, "expected activation tanh, relu or linear, got Keras 3's hard_sigmoid");
   if (cls !== 'SimpleRNN' && c.recurrent_activation === 'hard_sigmoid' && isKeras3(ctx.version)) c.recurrent_activation = 'hardSigmoidKeras3';
-  const zeros = ctx.masked && zerosAtMaskedSteps(ctx.version) && (c.zero_output_for_mask === true || c.return_sequences === true || inBidirectional);
-  if (zeros && c.return_sequences === true) c.zero_output_for_mask = true;
-  else delete c.zero_output_for_mask;
+  c.zero_output_for_mask = ctx.masked && c.return_sequences === true && zerosAtMaskedSteps(ctx.version) && zerosHere(ctx, c, inBidirectional);
   return c;
+}
+
+/**
+ * Whether a return_sequences layer outputs zeros at masked steps. Keras 3 writes
+ * zero_output_for_mask always (Bidirectional sets it to return_sequences), so it is taken as
+ * written. tf.keras 2.4–2.x writes it only when true; otherwise Bidirectional forces it on and,
+ * for a plain layer, the cuDNN kernel (what a GPU-trained tf.keras model ran) gives zeros: on.
+ */
+function zerosHere(ctx: LayerContext, c: JsonObject, inBidirectional: boolean): boolean {
+  if (typeof c.zero_output_for_mask === 'boolean' && isKeras3(ctx.version)) return c.zero_output_for_mask || inBidirectional;
+  return true;
 }
 
 /** Fields of a layer config that must agree between Bidirectional's forward and backward layers. */
@@ -130,9 +134,8 @@ export function translateLayer(ctx: LayerContext, layer: Json, inBidirectional =
     refuse(ctx, name, `class ${cls} has no tfjs equivalent (see README, "Keras models")`);
   }
   let c = cleaned(ctx, name, layer.config);
-  if (c.activation === 'hard_sigmoid' && isKeras3(ctx.version) && !RECURRENT.includes(cls)) {
-    refuse(ctx, name, "activation hard_sigmoid of Keras 3 (x/6 + 0.5) has no tfjs equivalent (tfjs's is Keras 2's 0.2·x + 0.5)");
-  }
+  // Keras 3's hard_sigmoid is x/6 + 0.5 (tfjs's 'hardSigmoid' is Keras 2's 0.2·x + 0.5).
+  if (c.activation === 'hard_sigmoid' && isKeras3(ctx.version)) c.activation = 'hardSigmoidKeras3';
   if (RECURRENT.includes(cls)) c = recurrentConfig(ctx, cls, c, inBidirectional);
   if (cls === 'Conv1D' && c.padding === 'causal') refuse(ctx, name, "Conv1D padding 'causal' has no tfjs implementation (tf.layers.conv1d throws on it at predict time)");
   if (cls === 'BatchNormalization' && Array.isArray(c.axis) && c.axis.length === 1) c.axis = c.axis[0];

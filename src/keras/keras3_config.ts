@@ -1,0 +1,108 @@
+/**
+ * A tfjs model's config → Keras 3's config.json, as `model.save('x.keras')` writes it (see
+ * ../shared/keras_files/k3_bilstm_cristian): every object wrapped as `{module, class_name, config,
+ * registered_name}`, dtype policies, an InputLayer with `batch_shape` first in a Sequential, each
+ * layer's `build_config` (Keras builds layers from it before loading weights), Bidirectional with
+ * both `layer` (forward_<name>) and `backward_layer` (backward_<name>, go_backwards flipped).
+ * Keys Keras 3 does not take (implementation, time_major, input_length, tfjs-only ones) are left
+ * out; what Keras 3 cannot compute (tfjs's hardSigmoid, 0.2·x + 0.5) is refused by name.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { GRULayer } from '../layers/gru_layer';
+import { LSTMLayer } from '../layers/lstm_layer';
+import { SimpleRNNLayer } from '../layers/simple_rnn_layer';
+import { isObject, Json, JsonObject } from './layer_config';
+
+/** Our class names → Keras's. */
+const KERAS_CLASS: Record<string, string> = { [SimpleRNNLayer.className]: 'SimpleRNN', [LSTMLayer.className]: 'LSTM', [GRULayer.className]: 'GRU' };
+
+const POLICY = (name: Json): JsonObject => ({ module: 'keras', class_name: 'DTypePolicy', config: { name: name ?? 'float32' }, registered_name: null });
+
+/** Keys Keras 3's recurrent layers take (LSTM adds unit_forget_bias, GRU reset_after; gated ones recurrent_activation). */
+const RNN_KEYS = [
+  'name', 'trainable', 'dtype', 'return_sequences', 'return_state', 'go_backwards', 'stateful', 'unroll', 'zero_output_for_mask', 'units',
+  'activation', 'recurrent_activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'unit_forget_bias',
+  'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint',
+  'bias_constraint', 'dropout', 'recurrent_dropout', 'reset_after', 'seed',
+];
+/** tfjs-only keys, or ones Keras 3 no longer takes. */
+const DROPPED = ['implementation', 'time_major', 'input_length', 'input_dim', 'batch_input_shape', 'batch_size', 'input_dtype', 'num_constants', 'dropout_func', 'cell'];
+
+function activation(owner: string, v: Json): Json {
+  if (v === 'hard_sigmoid') throw new Error(`layer ${owner}: expected an activation Keras 3 has, got tfjs's hardSigmoid (0.2·x + 0.5, Keras 2's; Keras 3's hard_sigmoid is x/6 + 0.5, 'hardSigmoidKeras3' here)`);
+  return v === 'hard_sigmoid_keras3' ? 'hard_sigmoid' : v;
+}
+
+/** A serialized object (initializer, regularizer, constraint) in Keras 3's wrapper. */
+function wrapObject(v: Json, module: string): Json {
+  if (!isObject(v) || typeof v.class_name !== 'string') return v;
+  return { module, class_name: v.class_name, config: v.config ?? {}, registered_name: null };
+}
+
+function layerConfig(cls: string, config: JsonObject, inputShape: Json): JsonObject {
+  const name = String(config.name);
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (DROPPED.includes(key)) continue;
+    if (['SimpleRNN', 'LSTM', 'GRU'].includes(cls) && !RNN_KEYS.includes(key)) continue;
+    if (key === 'dtype') out.dtype = POLICY(value);
+    else if (key === 'activation' || key === 'recurrent_activation') out[key] = activation(name, value);
+    else if (key.endsWith('_initializer')) out[key] = wrapObject(value, 'keras.initializers');
+    else if (key.endsWith('_regularizer')) out[key] = wrapObject(value, 'keras.regularizers');
+    else if (key.endsWith('_constraint')) out[key] = wrapObject(value, 'keras.constraints');
+    else out[key] = value;
+  }
+  if (out.dtype === undefined) out.dtype = POLICY('float32');
+  if (['SimpleRNN', 'LSTM', 'GRU'].includes(cls) && out.seed === undefined) out.seed = null;
+  if (cls === 'Bidirectional' && isObject(config.layer)) {
+    const inner = config.layer;
+    const innerCls = KERAS_CLASS[String(inner.class_name)] ?? String(inner.class_name);
+    const innerConfig = inner.config as JsonObject;
+    const base = String(innerConfig.name).replace(/^forward_/, '');
+    out.layer = wrapLayer(innerCls, { ...innerConfig, name: `forward_${base}` }, inputShape);
+    out.backward_layer = wrapLayer(innerCls, { ...innerConfig, name: `backward_${base}`, go_backwards: innerConfig.go_backwards !== true }, inputShape);
+  }
+  if (cls === 'TimeDistributed' && isObject(config.layer)) {
+    const inner = config.layer;
+    const innerShape = Array.isArray(inputShape) ? [inputShape[0], ...inputShape.slice(2)] : null;
+    out.layer = wrapLayer(KERAS_CLASS[String(inner.class_name)] ?? String(inner.class_name), inner.config as JsonObject, innerShape);
+  }
+  return out;
+}
+
+function wrapLayer(cls: string, config: JsonObject, inputShape: Json): JsonObject {
+  const wrapped: JsonObject = { module: 'keras.layers', class_name: cls, config: layerConfig(cls, config, inputShape), registered_name: null };
+  if (inputShape !== null && cls !== 'InputLayer') wrapped.build_config = { input_shape: inputShape };
+  return wrapped;
+}
+
+const shapeOf = (t: tf.SymbolicTensor | tf.SymbolicTensor[]): Json => (Array.isArray(t) ? t.map((s) => s.shape) : t.shape) as Json;
+
+/** config.json's object for a tf.Sequential (or a LayersModel that is a chain from one input). */
+export function keras3Config(model: tf.LayersModel): JsonObject {
+  const stored = model.toJSON(null, false) as unknown as JsonObject;
+  const config = stored.config as JsonObject;
+  if (stored.class_name !== 'Sequential') {
+    throw new Error(`expected a tf.Sequential model to write as Keras 3, got class ${String(stored.class_name)} (Functional models are not written yet)`);
+  }
+  const entries = (config.layers as JsonObject[]).filter((l) => l.class_name !== 'InputLayer');
+  const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
+  if (entries.length !== layers.length) throw new Error(`expected one config per layer, got ${entries.length} for ${layers.length} layers`);
+  const input = model.inputs[0];
+  const out: JsonObject[] = [{ module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: input.shape, dtype: 'float32', sparse: false, name: 'input_layer' }, registered_name: null }];
+  entries.forEach((entry, i) => {
+    const ours = String(entry.class_name);
+    if (ours.startsWith('TfjsRnn') && !(ours in KERAS_CLASS)) throw new Error(`layer ${layers[i].name}: expected a layer with a Keras class, got ${ours} (a user-defined cell)`);
+    out.push(wrapLayer(KERAS_CLASS[ours] ?? ours, entry.config as JsonObject, shapeOf(layers[i].input)));
+  });
+  return {
+    module: 'keras',
+    class_name: 'Sequential',
+    config: { name: config.name ?? 'sequential', trainable: true, dtype: POLICY('float32'), layers: out },
+    registered_name: null,
+    build_config: { input_shape: input.shape as Json },
+  };
+}
+
+/** Keras's name for a layer's class (ours mapped back). */
+export const kerasClassOf = (layer: tf.layers.Layer): string => KERAS_CLASS[layer.getClassName()] ?? layer.getClassName();
