@@ -26,7 +26,7 @@ const RNN_KEYS = [
   'bias_constraint', 'dropout', 'recurrent_dropout', 'reset_after', 'seed',
 ];
 /** tfjs-only keys, or ones Keras 3 no longer takes. */
-const DROPPED = ['implementation', 'time_major', 'input_length', 'input_dim', 'batch_input_shape', 'batch_size', 'input_dtype', 'num_constants', 'dropout_func', 'cell'];
+const DROPPED = ['implementation', 'time_major', 'input_length', 'batch_input_shape', 'batch_size', 'input_dtype', 'num_constants', 'dropout_func', 'cell'];
 
 function activation(owner: string, v: Json): Json {
   if (v === 'hard_sigmoid') throw new Error(`layer ${owner}: expected an activation Keras 3 has, got tfjs's hardSigmoid (0.2·x + 0.5, Keras 2's; Keras 3's hard_sigmoid is x/6 + 0.5, 'hardSigmoidKeras3' here)`);
@@ -76,6 +76,23 @@ function wrapLayer(cls: string, config: JsonObject, inputShape: Json): JsonObjec
   return wrapped;
 }
 
+/**
+ * Keras 3's Bidirectional always outputs zeros at masked steps of a returned sequence; a model that
+ * carries outputs through there (loaded from standalone Keras ≤ 2.3, or built so in Node) would
+ * compute something else in Keras 3: refused, when a mask can reach it.
+ */
+function refuseCarriedMasks(model: tf.LayersModel): void {
+  const masked = model.layers.some((l) => l.getClassName() === 'Masking' || (l.getClassName() === 'Embedding' && l.getConfig().maskZero === true));
+  if (!masked) return;
+  for (const l of model.layers) {
+    if (l.getClassName() !== 'Bidirectional') continue;
+    const inner = (l as unknown as { forwardLayer: tf.layers.Layer }).forwardLayer.getConfig();
+    if (inner.returnSequences === true && inner.zeroOutputForMask !== true) {
+      throw new Error(`layer ${l.name}: expected zeros at masked steps (Keras 3's Bidirectional always gives them with return_sequences), got outputs carried through (Keras ≤ 2.3's semantics), which a Keras 3 file cannot express`);
+    }
+  }
+}
+
 const shapeOf = (t: tf.SymbolicTensor | tf.SymbolicTensor[]): Json => (Array.isArray(t) ? t.map((s) => s.shape) : t.shape) as Json;
 
 /** config.json's object for a tf.Sequential (or a LayersModel that is a chain from one input). */
@@ -85,6 +102,7 @@ export function keras3Config(model: tf.LayersModel): JsonObject {
   if (stored.class_name !== 'Sequential') {
     throw new Error(`expected a tf.Sequential model to write as Keras 3, got class ${String(stored.class_name)} (Functional models are not written yet)`);
   }
+  refuseCarriedMasks(model);
   const entries = (config.layers as JsonObject[]).filter((l) => l.class_name !== 'InputLayer');
   const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
   if (entries.length !== layers.length) throw new Error(`expected one config per layer, got ${entries.length} for ${layers.length} layers`);

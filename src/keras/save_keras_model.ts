@@ -36,8 +36,8 @@ function writeRecurrent(group: H5Group, layerName: string, cls: string, values: 
 
 function writeLayer(group: H5Group, layer: tf.layers.Layer): void {
   const cls = kerasClassOf(layer);
-  const values = layer.getWeights();
-  try {
+  const values = layer.getWeights(); // the variables' own tensors: read, never disposed
+  {
     if (cls === 'SimpleRNN' || cls === 'LSTM' || cls === 'GRU') return writeRecurrent(group, layer.name, cls, values);
     if (cls === 'Bidirectional') {
       const bi = layer as unknown as { forwardLayer: tf.layers.Layer; backwardLayer: tf.layers.Layer };
@@ -55,8 +55,6 @@ function writeLayer(group: H5Group, layer: tf.layers.Layer): void {
       return;
     }
     writeVars(group, layer.name, values);
-  } finally {
-    tf.dispose(values);
   }
 }
 
