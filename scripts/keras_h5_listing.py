@@ -4,8 +4,9 @@
 Usage: /usr/bin/python3 scripts/keras_h5_listing.py FILE(.keras|.h5) > listing.txt
 A .keras zip is read in memory (its model.weights.h5). The optimizer's state (/optimizer) is left
 out: a model saved without compiling has none. Made test/fixtures/keras3_bilstm_tree.txt from
-../shared/keras_files/k3_bilstm_cristian/bilstm_model.keras (Keras 3.8.0), with python3-h5py 3.7
-(Debian). test/keras_save.test.ts lists the files saveKerasModel writes the same way.
+../shared/keras_files/k3_bilstm_cristian/bilstm_model.keras (Keras 3.8.0) and test/fixtures/keras3_functional_bigru_tree.txt from
+../shared/keras_files/k3_functional_bigru_kush/bigru_classifier.keras (Keras 3.13.2), with
+python3-h5py 3.7 (Debian). test/keras_save.test.ts lists the files saveKerasModel writes the same way.
 """
 import io
 import sys

@@ -1,6 +1,6 @@
 /**
  * A tfjs model's config → Keras 3's config.json, as `model.save('x.keras')` writes it (see
- * ../shared/keras_files/k3_bilstm_cristian): every object wrapped as `{module, class_name, config,
+ * ../shared/keras_files/k3_bilstm_cristian, k3_functional_bigru_kush): Sequential or Functional, every object wrapped as `{module, class_name, config,
  * registered_name}`, dtype policies, an InputLayer with `batch_shape` first in a Sequential, each
  * layer's `build_config` (Keras builds layers from it before loading weights), Bidirectional with
  * both `layer` (forward_<name>) and `backward_layer` (backward_<name>, go_backwards flipped).
@@ -95,24 +95,24 @@ function refuseCarriedMasks(model: tf.LayersModel): void {
 
 const shapeOf = (t: tf.SymbolicTensor | tf.SymbolicTensor[]): Json => (Array.isArray(t) ? t.map((s) => s.shape) : t.shape) as Json;
 
-/** config.json's object for a tf.Sequential (or a LayersModel that is a chain from one input). */
-export function keras3Config(model: tf.LayersModel): JsonObject {
-  const stored = model.toJSON(null, false) as unknown as JsonObject;
-  const config = stored.config as JsonObject;
-  if (stored.class_name !== 'Sequential') {
-    throw new Error(`expected a tf.Sequential model to write as Keras 3, got class ${String(stored.class_name)} (Functional models are not written yet)`);
+/** The layer's config in Keras 3's wrapper; our class names mapped back, user cells refused. */
+function kerasLayer(entry: JsonObject, layer: tf.layers.Layer): JsonObject {
+  const ours = String(entry.class_name);
+  if (ours.startsWith('TfjsRnn') && !(ours in KERAS_CLASS)) throw new Error(`layer ${layer.name}: expected a layer with a Keras class, got ${ours} (a user-defined cell)`);
+  if (ours === 'InputLayer') {
+    const shape = (entry.config as JsonObject).batch_input_shape ?? null;
+    return { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: shape, dtype: 'float32', sparse: false, name: layer.name }, registered_name: null };
   }
-  refuseCarriedMasks(model);
+  return wrapLayer(KERAS_CLASS[ours] ?? ours, entry.config as JsonObject, shapeOf(layer.input));
+}
+
+function sequentialConfig(model: tf.LayersModel, config: JsonObject): JsonObject {
   const entries = (config.layers as JsonObject[]).filter((l) => l.class_name !== 'InputLayer');
   const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
   if (entries.length !== layers.length) throw new Error(`expected one config per layer, got ${entries.length} for ${layers.length} layers`);
   const input = model.inputs[0];
   const out: JsonObject[] = [{ module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: input.shape, dtype: 'float32', sparse: false, name: 'input_layer' }, registered_name: null }];
-  entries.forEach((entry, i) => {
-    const ours = String(entry.class_name);
-    if (ours.startsWith('TfjsRnn') && !(ours in KERAS_CLASS)) throw new Error(`layer ${layers[i].name}: expected a layer with a Keras class, got ${ours} (a user-defined cell)`);
-    out.push(wrapLayer(KERAS_CLASS[ours] ?? ours, entry.config as JsonObject, shapeOf(layers[i].input)));
-  });
+  entries.forEach((entry, i) => out.push(kerasLayer(entry, layers[i])));
   return {
     module: 'keras',
     class_name: 'Sequential',
@@ -120,6 +120,41 @@ export function keras3Config(model: tf.LayersModel): JsonObject {
     registered_name: null,
     build_config: { input_shape: input.shape as Json },
   };
+}
+
+/** Keras 3's node form: `{args: [keras tensor(s)], kwargs}` for tfjs's `[[layer, node, tensor, kwargs], …]`. */
+function keras3Node(model: tf.LayersModel, node: Json): JsonObject {
+  const refs = (Array.isArray(node) ? node : []) as Json[][];
+  const tensors = refs.map(([name, n, t]) => {
+    const out = model.getLayer(String(name)).getOutputAt(Number(n));
+    const shape = (Array.isArray(out) ? out[Number(t)] : out).shape;
+    return { class_name: '__keras_tensor__', config: { shape: shape as Json, dtype: 'float32', keras_history: [name, n, t] } };
+  });
+  return { args: tensors.length === 1 ? tensors : [tensors], kwargs: {} };
+}
+
+function functionalConfig(model: tf.LayersModel, config: JsonObject): JsonObject {
+  const layers = (config.layers as JsonObject[]).map((entry) => {
+    const layer = model.getLayer(String(entry.name));
+    const nodes = Array.isArray(entry.inbound_nodes) ? entry.inbound_nodes : [];
+    return { ...kerasLayer(entry, layer), name: layer.name, inbound_nodes: nodes.map((n) => keras3Node(model, n)) };
+  });
+  const one = (refs: Json): Json => (Array.isArray(refs) && refs.length === 1 ? refs[0] : refs);
+  return {
+    module: 'keras.src.models.functional',
+    class_name: 'Functional',
+    config: { name: config.name ?? 'functional', trainable: true, layers, input_layers: one(config.input_layers), output_layers: one(config.output_layers) },
+    registered_name: 'Functional',
+    build_config: { input_shape: null },
+  };
+}
+
+/** config.json's object for a tf.Sequential or a Functional tf.LayersModel. */
+export function keras3Config(model: tf.LayersModel): JsonObject {
+  const stored = model.toJSON(null, false) as unknown as JsonObject;
+  refuseCarriedMasks(model);
+  const config = stored.config as JsonObject;
+  return stored.class_name === 'Sequential' ? sequentialConfig(model, config) : functionalConfig(model, config);
 }
 
 /** Keras's name for a layer's class (ours mapped back). */

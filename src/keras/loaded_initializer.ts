@@ -48,7 +48,7 @@ export class LoadedInitializer extends Zeros {
   }
 
   /** @nocollapse */
-  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: ConfigDict): T {
+  static override fromConfig<T extends tf.serialization.Serializable>(_cls: tf.serialization.SerializableConstructor<T>, config: ConfigDict): T {
     const stored = (config.className ?? 'Zeros') as string;
     return new LoadedInitializer(stored, (config.config ?? {}) as ConfigDict) as unknown as T;
   }

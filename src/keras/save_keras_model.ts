@@ -1,5 +1,5 @@
 /**
- * `saveKerasModel(model, path)`: a tf.Sequential (our recurrent layers and stock ones) written as a
+ * `saveKerasModel(model, path)`: a Sequential or Functional model (our recurrent layers and stock ones) written as a
  * Keras 3 `.keras` file, the layout `model.save('x.keras')` writes (see the real files in
  * ../shared/keras_files/k3_*): a zip, entries stored uncompressed, of
  *
@@ -63,8 +63,10 @@ export function keras3Weights(model: tf.LayersModel): Promise<Uint8Array> {
   return buildH5((file) => {
     const layers = file.create_group('layers');
     const counts = new Map<string, number>();
+    // Keras 3 saves a Functional model's input layers too (empty groups); a Sequential's not.
+    const sequential = model instanceof tf.Sequential;
     for (const layer of model.layers) {
-      if (layer.getClassName() === 'InputLayer') continue;
+      if (layer.getClassName() === 'InputLayer' && sequential) continue;
       const snake = snakeCase(kerasClassOf(layer));
       const n = counts.get(snake) ?? 0;
       counts.set(snake, n + 1);
