@@ -7,7 +7,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { zipSync } from 'fflate';
-import { buildH5 } from '../src/keras/h5';
+import { buildH5, child, withH5 } from '../src/keras/h5';
+import { DatasetReader, readLegacyWeights } from '../src/keras/h5_weights';
 import { loadKerasModel } from '../src/keras/load_keras_model';
 
 const SHARED = path.join(__dirname, '..', '..', 'shared', 'keras_files');
@@ -45,7 +46,7 @@ describe('crafted .keras zips', () => {
   });
 
   it('a zip bomb that lies about its size is stopped as soon as it inflates past the declared size', async () => {
-    const zip = declareSize(zipSync({ 'config.json': new Uint8Array(64 << 20) }, { level: 9 }), 1000);
+    const zip = declareSize(zipSync({ 'config.json': new Uint8Array(8 << 20) }, { level: 9 }), 1000);
     const file = write('liar.keras', zip);
     await expect(loadKerasModel(file)).rejects.toThrow(/liar\.keras: entry config\.json: .*(too many bytes|expected 1000 bytes)/);
   });
@@ -87,7 +88,26 @@ describe('crafted HDF5 files', () => {
     for (let i = 0; i + 8 <= b.length; i++) if (b.readBigUInt64LE(i) === 7919n) b.writeBigUInt64LE(7919000n, i);
     const file = write('short.h5', new Uint8Array(b));
     // Our size check, or HDF5's own header checksum where the format version has one.
-    await expect(loadKerasModel(file)).rejects.toThrow(/short\.h5: (dataset dense\/kernel: expected at most the file's \d+ bytes for shape \[7919000, 1\], got 31676000 declared|HDF5 refused it: (invalid dataset size, likely file corruption|.*incorrect metadata checksum))/);
+    await expect(loadKerasModel(file)).rejects.toThrow(/short\.h5: (dataset dense\/kernel: expected at most \d+ bytes \(the file is \d+\) for shape \[7919000, 1\], got 31676000 declared|HDF5 refused it: (invalid dataset size, likely file corruption|.*incorrect metadata checksum))/);
+  });
+});
+
+describe('the dataset checks themselves', () => {
+  it('a dataset declaring more bytes than its file holds is refused before it is read', async () => {
+    const bytes = new Uint8Array(fs.readFileSync(path.join(SHARED, 'k222_lstm_galalen', 'lstm_model.h5')));
+    // The same reader, told the file is 1000 bytes: the kernel's declared 320000 bytes cannot be in it.
+    const reader = new DatasetReader('lstm_model.h5', 1000);
+    await expect(withH5('lstm_model.h5', bytes, (f) => readLegacyWeights(child(f, 'model_weights', 'Group')!, reader))).rejects.toThrow(
+      /lstm_model\.h5: dataset lstm_3\/kernel: expected at most 1000 bytes \(the file is 1000\) for shape \[200, 400\], got 320000 declared/,
+    );
+  });
+
+  it('a total above the bound is refused', async () => {
+    const bytes = new Uint8Array(fs.readFileSync(path.join(SHARED, 'k222_lstm_galalen', 'lstm_model.h5')));
+    const reader = new DatasetReader('lstm_model.h5', bytes.length, 400000);
+    await expect(withH5('lstm_model.h5', bytes, (f) => readLegacyWeights(child(f, 'model_weights', 'Group')!, reader))).rejects.toThrow(
+      /expected at most 400000 bytes of weights in all, got \d+ so far/,
+    );
   });
 });
 

@@ -11,7 +11,7 @@
  *   `vars` group carries the layer's name as an attr, which is preferred when present.
  *
  * Each dataset is checked before it is read: a float type, its declared size within the limits
- * (a running total too), and, as Keras never compresses, no larger than the file itself.
+ * (a running total too), and no larger than the file itself (× deflate's ratio if compressed).
  */
 import { RefusedFileError } from '../io/safe_dir';
 import { attrString, attrStrings, child, H5Dataset, H5Group } from './h5';
@@ -47,7 +47,10 @@ export class DatasetReader {
     if (meta.type !== 1 || (meta.size !== 4 && meta.size !== 8)) refuse(`expected float32 or float64 values, got HDF5 type ${meta.type} of ${meta.size} bytes`);
     const count = shape.reduce((p, s) => p * s, 1);
     const bytes = count * meta.size;
-    if (ds.filters.length === 0 && bytes > this.fileBytes) refuse(`expected at most the file's ${this.fileBytes} bytes for shape [${shape.join(', ')}], got ${bytes} declared`);
+    // Stored plainly (as Keras stores), a dataset cannot hold more than the file; compressed, no
+    // more than deflate's largest ratio (~1032:1) allows.
+    const most = ds.filters.length === 0 ? this.fileBytes : this.fileBytes * 1032;
+    if (bytes > most) refuse(`expected at most ${most} bytes (the file is ${this.fileBytes}) for shape [${shape.join(', ')}], got ${bytes} declared`);
     this.total += bytes;
     if (this.total > this.maxTotalBytes) refuse(`expected at most ${this.maxTotalBytes} bytes of weights in all, got ${this.total} so far`);
     let value: unknown;
