@@ -35,7 +35,7 @@ const CASES: Case[] = [
   // T = 8801 (input_length): predictions are checked on a 40-step copy below.
   { file: 'k231_embedding_maskzero_bigru_resetfalse_drgoulet/rnn_model.h5', noReference: true },
   { file: 'k3120_unbuilt_no_weights_csev/simple_rnn_model.h5', refused: /layer embedding.*expected its 1 weights in the file, found none/ },
-  { file: 'k3150_legacyh5_masking_bigru2_signbridge/sign_model_v3.h5', noReference: true },
+  { file: 'k3150_legacyh5_masking_bigru2_signbridge/sign_model_v3.h5', input: { T: 32, D: 84, maskTail: 6 } },
   { file: 'k34_weights_h5_plus_json_hiyata/lstm_model.h5', input: { T: 10, D: 1 } },
   { file: 'k3_333_lstm_aurora/lstm_model.keras', input: { T: 5, D: 1 } },
   { file: 'k3_bilstm_cristian/bilstm_model.keras', input: { T: 14, D: 3 } },
@@ -50,7 +50,7 @@ const CASES: Case[] = [
   { file: 'k3_lstm_unroll_customnames_cdt406/model.keras', input: { T: 0, D: 12 } },
   { file: 'k3_simplernn_relu_unroll_goksu/rnn_model.keras', input: { T: 6, D: 0 } },
   { file: 'tfk2100_bilstm_h5_named_keras_sailesh/bilstm_model.keras', input: { T: 6, D: 0 } },
-  { file: 'tfk2100_functional_gobackwards_ril/bilstm_model_64.h5', noReference: true },
+  { file: 'tfk2100_functional_gobackwards_ril/bilstm_model_64.h5', input: { T: 6, D: 0 } },
   { file: 'tfk2100_masking_lstm4_marvin/model_2023-03-30_18-45.h5', input: { T: 48, D: 18, maskTail: 5, maskValue: -10000 } },
   { file: 'tfk2100_masking_lstm4_marvin/gru_model.h5', input: { T: 168, D: 105 } },
   { file: 'tfk213_v3zip_simplernn_mrmidi/rnn_model.keras', input: { T: 1000, D: 1 } },
@@ -63,9 +63,15 @@ const CASES: Case[] = [
 
 const B = 2;
 
-/** A seeded input for the model: its own fixed T and D where the model fixes them. */
-function inputFor(model: tf.LayersModel, c: Case, seed: number): { x: Float64Array; shape: number[] } {
-  const given = model.inputs[0].shape; // [null, T?, D?]
+/** A seeded input for each of the model's inputs: its own fixed T and D where the model fixes them. */
+function inputsFor(model: tf.LayersModel, c: Case, seed: number): { xs: Float64Array[]; shapes: number[][] } {
+  const all = model.inputs.map((input, k) => inputFor(model, c, seed + k, input.shape));
+  return { xs: all.map((a) => a.x), shapes: all.map((a) => a.shape) };
+}
+
+/** A seeded input: its own fixed T and D where the model fixes them. */
+function inputFor(model: tf.LayersModel, c: Case, seed: number, given = model.inputs[0].shape): { x: Float64Array; shape: number[] } {
+  // given: [null, T?, D?]
   const spec = c.input!;
   if (spec.tokens !== undefined) {
     const T = given[1] ?? spec.T;
@@ -97,12 +103,12 @@ describe('every full-model Keras file in ../shared/keras_files', () => {
     try {
       expect(model.weights.length).toBeGreaterThan(0);
       if (c.noReference || !c.input) return;
-      const { x, shape } = inputFor(model, c, 19);
+      const { xs, shapes } = inputsFor(model, c, 19);
       await expectNoLeak(async () => {
-        const y = tf.tidy(() => model.predict(tf.tensor(Float32Array.from(x), shape)) as tf.Tensor);
+        const y = tf.tidy(() => model.predict(xs.map((x, i) => tf.tensor(Float32Array.from(x), shapes[i]))) as tf.Tensor);
         const got = await y.data();
         y.dispose();
-        expect(relErr(got, referencePredict(model, x, shape))).toBeLessThan(1e-5);
+        expect(relErr(got, referencePredict(model, xs, shapes))).toBeLessThan(1e-5);
       });
     } finally {
       model.dispose();

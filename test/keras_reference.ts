@@ -1,6 +1,6 @@
 /**
- * A float64 reference for loaded Keras models that are chains of layers (Sequential, or a
- * Functional chain), written from Keras's documented equations: Dense, Embedding (mask_zero),
+ * A float64 reference for loaded Keras models (Sequential or Functional, walked along the graph),
+ * written from Keras's documented equations: Concatenate, Dense, Embedding (mask_zero),
  * Masking, SimpleRNN / LSTM / GRU (src/reference, run per sample over the unmasked steps only:
  * masked steps carry the state; their outputs are the previous output, or zeros where the layer
  * has zeroOutputForMask), Bidirectional (concat), TimeDistributed(Dense), RepeatVector, Reshape,
@@ -177,9 +177,16 @@ function step(layer: tf.layers.Layer, x: Value): Value {
   }
 }
 
-/** The model's output for x, in float64, layer after layer. */
-export function referencePredict(model: tf.LayersModel, x: Float64Array, shape: number[]): Float64Array {
-  let v: Value = { data: x, shape, mask: null };
-  for (const layer of model.layers) v = step(layer, v);
-  return v.data;
+/** The model's output in float64, layer after layer along its graph (Concatenate joins on the last axis). */
+export function referencePredict(model: tf.LayersModel, x: Float64Array | Float64Array[], shape: number[] | number[][]): Float64Array {
+  const xs = Array.isArray(x) ? x : [x];
+  const shapes = (Array.isArray(shape[0]) ? shape : [shape]) as number[][];
+  const values = new Map<string, Value>();
+  model.inputLayers.forEach((l, i) => values.set(l.name, { data: xs[i], shape: shapes[i], mask: null }));
+  for (const layer of model.layers) {
+    if (values.has(layer.name)) continue;
+    const ins = layer.inboundNodes[0].inboundLayers.map((l) => values.get(l.name)!);
+    values.set(layer.name, layer.getClassName() === 'Concatenate' ? ins.slice(1).reduce(concatLast, ins[0]) : step(layer, ins[0]));
+  }
+  return values.get(model.outputLayers[0].name)!.data;
 }
