@@ -17,7 +17,8 @@
  * - `zero_output_for_mask` set from the Keras version (see version.ts) where a mask can reach a layer;
  * - Bidirectional: Keras 3's inner name `forward_x` → `x` (tfjs prefixes `forward_` itself), and its
  *   `backward_layer` checked to be the forward layer run backwards (tfjs rebuilds it that way).
- * Anything else tfjs does not know is refused, naming the layer and the key.
+ * A class tfjs does not know is refused, naming the layer; so is one of the keys above holding a
+ * value that would matter (`groups: 2`, a quantization config).
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadedInitializer } from './loaded_initializer';
@@ -109,11 +110,13 @@ function zerosHere(ctx: LayerContext, c: JsonObject, inBidirectional: boolean): 
 
 /** Fields of a layer config that must agree between Bidirectional's forward and backward layers. */
 function sameButDirection(a: JsonObject, b: JsonObject): boolean {
+  const canonical = (v: Json): string =>
+    isObject(v) ? `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}` : Array.isArray(v) ? `[${v.map(canonical).join(',')}]` : JSON.stringify(v);
   const strip = (c: JsonObject): string => {
     const { name, go_backwards, ...rest } = c;
     void name;
     void go_backwards;
-    return JSON.stringify(rest, Object.keys(rest).sort());
+    return canonical(rest);
   };
   return strip(a) === strip(b) && a.go_backwards !== b.go_backwards;
 }

@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe } from '../cells/checks';
 import { modelDirectory } from '../io/model_files';
 import { readModelArtifacts } from '../io/tfjs_artifacts';
+import { checkArtifactWeights } from '../io/weight_checks';
 import { isKeras3Topology, loadConvertedKeras3 } from '../keras/converted';
 import { GRULayer } from './gru_layer';
 import { LSTMLayer } from './lstm_layer';
@@ -51,6 +52,7 @@ async function artifactsFrom(from: string | tf.io.IOHandler): Promise<tf.io.Mode
  */
 export async function loadLayersModel(from: string | tf.io.IOHandler): Promise<tf.LayersModel> {
   const artifacts = await artifactsFrom(from);
+  checkArtifactWeights(artifacts); // duplicate weight names and NaN/Infinity refused, naming the weight
   const topology = artifacts.modelTopology;
   if (topology == null || topology instanceof ArrayBuffer || typeof topology !== 'object') {
     throw new Error(`expected a layers model (a modelTopology object, format 'layers-model'), got ${topology == null ? 'no modelTopology' : 'a graph model'}`);

@@ -22,6 +22,7 @@ import { DropoutConfig, DropoutFunc, dropoutConstants, seedStream } from './drop
 import { inputNeedsGradient, watchGradients } from './input_gradient';
 import type { RecurrentLayerArgs, RegularizerArg } from './layer_args';
 import { constrainCellVariables } from './penalties';
+import { checkHasTimeSteps } from './input_checks';
 
 type RNNArgs = ConstructorParameters<typeof tf.RNN>[0];
 type ApplyInputs = Parameters<tf.RNN['apply']>[0];
@@ -161,6 +162,7 @@ export abstract class RecurrentLayer extends tf.RNN {
         const got = w[p.name].shape;
         if (want.length !== got.length || want.some((v, i) => v !== got[i])) throw new Error(`expected ${this.name}'s ${p.name} ${fmt(want)}, got ${fmt(got)}`);
       }
+      checkHasTimeSteps(this.name, x);
       const [B, T] = x.shape;
       const initial = this.initialStates(list, kwargs, B, H);
       let mask = this.maskOf(kwargs, B, T);

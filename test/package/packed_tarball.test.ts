@@ -158,3 +158,18 @@ test('a program without tfjs-rnn loads what saveForStock wrote, as stock layers 
   expect(words.slice(0, -1)).toEqual(['LSTM', 'Dense']);
   expect(Number(words[words.length - 1])).toBeLessThanOrEqual(1e-6);
 });
+
+test('no source map that points at files the package does not ship', () => {
+  const dir = path.join(scratch, 'node_modules', 'tfjs-rnn');
+  const maps: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(path.join(d, e.name));
+      else if (e.name.endsWith('.map')) maps.push(path.join(d, e.name));
+    }
+  };
+  walk(dir);
+  const unresolved = maps.flatMap((m) => (JSON.parse(fs.readFileSync(m, 'utf8')) as { sources: string[] }).sources.map((s) => path.resolve(path.dirname(m), s)).filter((s) => !fs.existsSync(s)));
+  expect(unresolved).toEqual([]);
+  expect(fs.readFileSync(path.join(dir, 'dist', 'index.js'), 'utf8')).not.toMatch(/sourceMappingURL/);
+});
