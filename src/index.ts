@@ -95,6 +95,8 @@ export type { BackendInfo, BackendName, BackendRequest, BackendAttempt, WebGPUPr
 export * as layers from './layers';
 export type { CellDefinition, CellParameter, StepBackwardArgs, StepBackwardResult } from './cells/user_cell';
 export { loadLayersModel } from './layers';
+export { loadKerasModel } from './keras/load_keras_model';
+export { saveKerasModel } from './keras/save_keras_model';
 export { SafeDir, RefusedFileError } from './io/safe_dir';
 export type { ReadLimits } from './io/safe_dir';
 export { readModelArtifacts } from './io/tfjs_artifacts';

@@ -16,6 +16,7 @@ import { describe } from '../cells/checks';
 import { modelDirectory } from '../io/model_files';
 import { readModelArtifacts } from '../io/tfjs_artifacts';
 import { checkArtifactWeights } from '../io/weight_checks';
+import { isKeras3Topology, loadConvertedKeras3 } from '../keras/converted';
 import { dropInClassNames } from './drop_in';
 import './gru_layer'; // each layer file registers its class (drop_in.ts)
 import './lstm_layer';
@@ -50,6 +51,7 @@ export async function loadLayersModel(from: string | tf.io.IOHandler): Promise<t
   if (topology == null || topology instanceof ArrayBuffer || typeof topology !== 'object') {
     throw new Error(`expected a layers model (a modelTopology object, format 'layers-model'), got ${topology == null ? 'no modelTopology' : 'a graph model'}`);
   }
+  if (isKeras3Topology(topology as Json)) return loadConvertedKeras3(artifacts, withOurLayers);
   const mapped: tf.io.ModelArtifacts = { ...artifacts, modelTopology: withOurLayers(topology as Json) as tf.io.ModelArtifacts['modelTopology'] };
   return tf.loadLayersModel({ load: async () => mapped });
 }
