@@ -5,7 +5,8 @@
  * (src/reference/autodiff.ts), build the stock tf.layers model, and run the float64 reference.
  */
 import * as tf from '@tensorflow/tfjs';
-import { GRU, LSTM, SimpleRNN, autodiffGRU, autodiffLSTM, autodiffSimpleRNN } from '../src';
+import { GRU, LSTM, SimpleRNN } from '../src';
+import { autodiffGRU, autodiffLSTM, autodiffSimpleRNN } from '../src/testing';
 import type { RNNTape } from '../src';
 import type { ReferenceActivation as Activation, ReferenceRecurrentActivation as RecurrentActivation } from '../src/reference/shared';
 import { gruReferenceBackward, gruReferenceForward } from '../src/reference/gru';
