@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { GRU, LSTM, SimpleRNN } from '../src';
-import { autodiffGRU, autodiffLSTM, autodiffSimpleRNN } from '../src/reference/autodiff';
+import { autodiffGRU, autodiffLSTM, autodiffSimpleRNN } from '../src/testing';
 import { ShapeSpec, SHAPES } from './shapes';
 
 export type CellName = 'simple' | 'lstm' | 'gru';

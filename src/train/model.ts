@@ -21,11 +21,8 @@
 import * as tf from '@tensorflow/tfjs';
 /** The activations the training app offers (the cells take every tfjs activation). */
 export type Activation = 'tanh' | 'relu' | 'linear';
-import { gruMath, GRU } from '../cells/gru';
-import { lstmMath, LSTM } from '../cells/lstm';
-import { simpleRNNMath, SimpleRNN } from '../cells/simple_rnn';
-import type { CellMath } from '../scan/contract';
-import * as ours from '../layers';
+import { GRU, LSTM, SimpleRNN, layers as ours } from '..';
+import { gruMath, lstmMath, simpleRNNMath, type CellMath } from '../testing';
 import { ScatterEmbedding } from './embedding';
 import type { Objective, TaskInput } from './tasks/task';
 import { Rng } from './random';
