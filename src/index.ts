@@ -68,7 +68,7 @@ export type {
 
 // Loading and saving: models with our layers, models for stock tf.layers, files read as untrusted.
 export { loadLayersModel } from './layers';
-export { saveForStock } from './layers/stock_names';
+export { saveForStock } from './layers'; // and layers.toStockArtifacts, toStockTopology, stockLoadable, stockUnloadable
 export { SafeDir, RefusedFileError } from './io/safe_dir';
 export type { ReadLimits } from './io/safe_dir';
 export { readModelArtifacts } from './io/tfjs_artifacts';

@@ -178,7 +178,8 @@ function namesImported(file: string, target: string): string[] {
   const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
   const names: string[] = [];
   for (const s of source.statements) {
-    const spec = (ts.isImportDeclaration(s) || ts.isExportDeclaration(s)) && s.moduleSpecifier && ts.isStringLiteral(s.moduleSpecifier) ? s.moduleSpecifier.text : undefined;
+    if (!ts.isImportDeclaration(s) && !ts.isExportDeclaration(s)) continue;
+    const spec = s.moduleSpecifier && ts.isStringLiteral(s.moduleSpecifier) ? s.moduleSpecifier.text : undefined;
     if (spec === undefined) continue;
     const resolved = ts.resolveModuleName(spec, file, options, ts.sys).resolvedModule?.resolvedFileName;
     if (resolved === undefined || rel(path.resolve(resolved)) !== target) continue;
