@@ -5,8 +5,8 @@
  * loop, and what torch_rnn.py runs for it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CellDescriptor, CellId, CellOptions, KERAS_DEFAULTS } from '../src/cells/descriptor';
-import { CELLS as REGISTRY, CELL_IDS } from '../src/cells/registry';
+import { CELLS as REGISTRY, CELL_IDS, KERAS_DEFAULTS } from '../src/testing';
+import type { CellDescriptor, CellId, CellOptions } from '../src/testing';
 import { ShapeSpec, SHAPES } from './shapes';
 
 export type CellName = CellId;

@@ -13,10 +13,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import writeFileAtomic from 'write-file-atomic';
-import { KERAS_DEFAULTS } from '../src/cells/descriptor';
-import { cellById } from '../src/cells/registry';
-import { dropInLayer } from '../src/layers';
-import { seededTensor } from '../src/seeded';
+import { layers } from '../src';
+import { cellById, KERAS_DEFAULTS, seededTensor } from '../src/testing';
 import type { Log } from './bench_shape';
 import type { CellName } from './cells';
 import { loadAverage, machineInfo } from './machine';
@@ -41,7 +39,7 @@ function layersOf(cell: CellName): { ours(a: LayerArgs): tf.layers.Layer; stock(
   const d = cellById(cell);
   const o = { ...KERAS_DEFAULTS, resetAfter: false };
   return {
-    ours: (a) => dropInLayer(d.kerasClass, { ...a, ...d.layerOptions(o) }),
+    ours: (a) => layers.dropInLayer(d.kerasClass, { ...a, ...d.layerOptions(o) }),
     stock: (a) => d.stockLayer(a, o),
     what: d.gated ? `${d.label} (recurrentActivation 'sigmoid'${d.stockRuns(KERAS_DEFAULTS) ? '' : ', resetAfter false'})` : `${d.label} (tanh)`,
   };

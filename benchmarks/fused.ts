@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { disposeTape, fusedLSTMBackward, fusedLSTMForward } from '../src/platform/webgpu/fused/lstm_loop';
-import { seededTensor } from '../src/seeded';
+import { seededTensor } from '../src/testing';
 import { flopsOf } from './flops';
 import { kernelsPerStep } from './kernels';
 import type { ShapeSpec } from './shapes';

@@ -14,3 +14,4 @@ export { loadLayersModel } from './load_layers_model';
 export { fitTruncatedBPTT } from './truncated_bptt';
 export type { TruncatedBPTTOptions } from './truncated_bptt';
 export type { RecurrentLayerArgs, SimpleRNNLayerArgs, LSTMLayerArgs, GRULayerArgs, InitializerArg } from './layer_args';
+export { saveForStock, toStockArtifacts, toStockTopology, stockLoadable, stockUnloadable } from './stock_names';

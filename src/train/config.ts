@@ -4,7 +4,7 @@
  * (cli.ts) fills the same TrainConfig from the command line.
  */
 import * as path from 'path';
-import { BACKEND_NAMES } from '../platform';
+import { BACKEND_NAMES } from '..';
 import type { JsonField } from '../io/json_field';
 import type { Activation } from './model';
 import { cellById } from '../cells/registry';

@@ -11,8 +11,7 @@
  * set to true"); tfjs-rnn's loadLayersModel reads it. `loadExportedModel` reads with the stock one.
  */
 import * as tf from '@tensorflow/tfjs';
-import { writeModelFiles } from '../io/model_files';
-import { readModelArtifacts } from '../io/tfjs_artifacts';
+import { readModelArtifacts, writeModelFiles } from '..';
 import { buildNetwork, cellOf, RnnModel } from './model';
 
 /** One layer as model.json stores it (python-style keys). */

@@ -21,10 +21,9 @@
 import * as tf from '@tensorflow/tfjs';
 /** The activations the training app offers (the cells take every tfjs activation). */
 export type Activation = 'tanh' | 'relu' | 'linear';
-import { CellDescriptor, CellId, CellOptions, KERAS_DEFAULTS } from '../cells/descriptor';
-import { CELL_IDS, cellById } from '../cells/registry';
-import type { CellMath } from '../scan/contract';
-import { dropInLayer } from '../layers';
+import { layers } from '..';
+import { CELL_IDS, cellById, KERAS_DEFAULTS } from '../testing';
+import type { CellDescriptor, CellId, CellMath, CellOptions } from '../testing';
 import { ScatterEmbedding } from './embedding';
 import type { Objective, TaskInput } from './tasks/task';
 import { Rng } from './random';
@@ -87,7 +86,7 @@ function recurrentLayer(spec: ModelSpec, flavour: Flavour, k: number, shape: { i
   // unitForgetBias stays off in the layer: the forget-gate bias of 1 comes with the seeded weights
   // (initialWeights), and tfjs 4.22's lstmCell leaks four tensors per build when it is on.
   if (flavour === 'export') return d.stockLayer(args, o);
-  return dropInLayer(d.kerasClass, { ...args, ...d.layerOptions(o) });
+  return layers.dropInLayer(d.kerasClass, { ...args, ...d.layerOptions(o) });
 }
 
 /** The network of a spec, with zero weights (RnnModel seeds them; the others copy them). */
