@@ -6,7 +6,7 @@
  */
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { loadKerasModel } from '../src/keras/load_keras_model';
+import { loadKerasModel } from '../src';
 
 const FILE = process.argv[2] ?? path.join(__dirname, '..', '..', 'shared', 'keras_files', 'k3_embedding_maskzero_gru_akshit', 'gru_model.keras'); // 2.2 MB
 const WARMUP = 2; // warm loads not timed

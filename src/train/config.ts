@@ -7,7 +7,7 @@ import * as path from 'path';
 import { BACKEND_NAMES } from '..';
 import type { JsonField } from '../io/json_field';
 import type { Activation } from './model';
-import { cellById } from '../cells/registry';
+import { cellById } from '../testing';
 import { CELL_NAMES, CellName } from './model';
 import { describeRange, inRange, Range, RangedField, RANGES } from './ranges';
 import { TASK_NAMES, TaskName } from './tasks/task';
