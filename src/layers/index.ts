@@ -7,6 +7,7 @@ export { simpleRNN, SimpleRNNLayer } from './simple_rnn_layer';
 export { lstm, LSTMLayer } from './lstm_layer';
 export { gru, GRULayer } from './gru_layer';
 export { RecurrentLayer } from './recurrent_layer';
+export { dropInLayer } from './drop_in';
 export { rnn, RNNLayer, registerCell } from './rnn_layer';
 export type { RNNLayerArgs } from './rnn_layer';
 export { loadLayersModel } from './load_layers_model';

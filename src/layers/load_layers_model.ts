@@ -17,23 +17,17 @@ import { modelDirectory } from '../io/model_files';
 import { readModelArtifacts } from '../io/tfjs_artifacts';
 import { checkArtifactWeights } from '../io/weight_checks';
 import { isKeras3Topology, loadConvertedKeras3 } from '../keras/converted';
-import { GRULayer } from './gru_layer';
-import { LSTMLayer } from './lstm_layer';
-import { SimpleRNNLayer } from './simple_rnn_layer';
+import { dropInClassNames } from './drop_in';
+import './gru_layer'; // each layer file registers its class (drop_in.ts)
+import './lstm_layer';
+import './simple_rnn_layer';
 import { renameClasses } from './stock_names';
-
-/** Stock (Keras and tf.layers) class names, and our layer that replaces each. */
-const OURS: Readonly<Record<string, string>> = {
-  SimpleRNN: SimpleRNNLayer.className,
-  LSTM: LSTMLayer.className,
-  GRU: GRULayer.className,
-};
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** A copy of a (pythonic, as stored) model topology with each recurrent layer's class_name ours. */
 export function withOurLayers(topology: Json): Json {
-  return renameClasses(topology, OURS) as Json;
+  return renameClasses(topology, Object.fromEntries(dropInClassNames())) as Json;
 }
 
 async function artifactsFrom(from: string | tf.io.IOHandler): Promise<tf.io.ModelArtifacts> {
