@@ -56,6 +56,13 @@ describe('crafted .keras zips', () => {
     await expect(loadKerasModel(file)).rejects.toThrow(/escape\.keras: .*invalid relative path: \.\.\/x/);
   });
 
+  it('an entry that is a symbolic link is refused', async () => {
+    const link = new TextEncoder().encode('/etc/passwd');
+    const zip = zipSync({ 'config.json': CONFIG, 'model.weights.h5': [link, { os: 3, attrs: (0o120777 << 16) >>> 0 }] }, { level: 0 });
+    const file = write('link.keras', zip);
+    await expect(loadKerasModel(file)).rejects.toThrow(/link\.keras: entry "model\.weights\.h5": expected a regular file, got a symbolic link/);
+  });
+
   it('a truncated .keras is refused', async () => {
     const real = fs.readFileSync(path.join(SHARED, 'k3_333_lstm_aurora', 'lstm_model.keras'));
     const file = write('cut.keras', new Uint8Array(real.subarray(0, real.length >> 1)));

@@ -107,8 +107,11 @@ const SUB_OBJECTS: Record<string, string[]> = {
 
 /** A top-level layer as the config lists it: its name, class and (for wrappers) inner class. */
 export interface ConfigLayer {
+  /** The layer's name in the config (what tfjs names it too). */
   name: string;
+  /** Its Keras class ('GRU', 'Bidirectional', …): Keras 3 names its weights group after it. */
   className: string;
+  /** A wrapper's inner layer class (Bidirectional(LSTM): 'LSTM'). */
   innerClassName?: string;
 }
 

@@ -8,13 +8,13 @@
  * out; what Keras 3 cannot compute (tfjs's hardSigmoid, 0.2·x + 0.5) is refused by name.
  */
 import * as tf from '@tensorflow/tfjs';
-import { GRULayer } from '../layers/gru_layer';
-import { LSTMLayer } from '../layers/lstm_layer';
-import { SimpleRNNLayer } from '../layers/simple_rnn_layer';
+import { dropInClassNames } from '../layers/drop_in';
 import { isObject, Json, JsonObject } from './layer_config';
 
-/** Our class names → Keras's. */
-const KERAS_CLASS: Record<string, string> = { [SimpleRNNLayer.className]: 'SimpleRNN', [LSTMLayer.className]: 'LSTM', [GRULayer.className]: 'GRU' };
+/** Our class names → Keras's ('TfjsRnnLSTM' → 'LSTM'), from the drop-in registry (src/layers/drop_in.ts). */
+function kerasClasses(): Record<string, string> {
+  return Object.fromEntries([...dropInClassNames()].map(([keras, ours]) => [ours, keras]));
+}
 
 const POLICY = (name: Json): JsonObject => ({ module: 'keras', class_name: 'DTypePolicy', config: { name: name ?? 'float32' }, registered_name: null });
 
@@ -56,7 +56,7 @@ function layerConfig(cls: string, config: JsonObject, inputShape: Json): JsonObj
   if (['SimpleRNN', 'LSTM', 'GRU'].includes(cls) && out.seed === undefined) out.seed = null;
   if (cls === 'Bidirectional' && isObject(config.layer)) {
     const inner = config.layer;
-    const innerCls = KERAS_CLASS[String(inner.class_name)] ?? String(inner.class_name);
+    const innerCls = kerasClasses()[String(inner.class_name)] ?? String(inner.class_name);
     const innerConfig = inner.config as JsonObject;
     const base = String(innerConfig.name).replace(/^forward_/, '');
     out.layer = wrapLayer(innerCls, { ...innerConfig, name: `forward_${base}` }, inputShape);
@@ -65,7 +65,7 @@ function layerConfig(cls: string, config: JsonObject, inputShape: Json): JsonObj
   if (cls === 'TimeDistributed' && isObject(config.layer)) {
     const inner = config.layer;
     const innerShape = Array.isArray(inputShape) ? [inputShape[0], ...inputShape.slice(2)] : null;
-    out.layer = wrapLayer(KERAS_CLASS[String(inner.class_name)] ?? String(inner.class_name), inner.config as JsonObject, innerShape);
+    out.layer = wrapLayer(kerasClasses()[String(inner.class_name)] ?? String(inner.class_name), inner.config as JsonObject, innerShape);
   }
   return out;
 }
@@ -98,12 +98,13 @@ const shapeOf = (t: tf.SymbolicTensor | tf.SymbolicTensor[]): Json => (Array.isA
 /** The layer's config in Keras 3's wrapper; our class names mapped back, user cells refused. */
 function kerasLayer(entry: JsonObject, layer: tf.layers.Layer): JsonObject {
   const ours = String(entry.class_name);
-  if (ours.startsWith('TfjsRnn') && !(ours in KERAS_CLASS)) throw new Error(`layer ${layer.name}: expected a layer with a Keras class, got ${ours} (a user-defined cell)`);
+  const keras = kerasClasses();
+  if (ours.startsWith('TfjsRnn') && !(ours in keras)) throw new Error(`layer ${layer.name}: expected a layer with a Keras class, got ${ours} (a user-defined cell)`);
   if (ours === 'InputLayer') {
     const shape = (entry.config as JsonObject).batch_input_shape ?? null;
     return { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: shape, dtype: 'float32', sparse: false, name: layer.name }, registered_name: null };
   }
-  return wrapLayer(KERAS_CLASS[ours] ?? ours, entry.config as JsonObject, shapeOf(layer.input));
+  return wrapLayer(keras[ours] ?? ours, entry.config as JsonObject, shapeOf(layer.input));
 }
 
 function sequentialConfig(model: tf.LayersModel, config: JsonObject): JsonObject {
@@ -158,4 +159,4 @@ export function keras3Config(model: tf.LayersModel): JsonObject {
 }
 
 /** Keras's name for a layer's class (ours mapped back). */
-export const kerasClassOf = (layer: tf.layers.Layer): string => KERAS_CLASS[layer.getClassName()] ?? layer.getClassName();
+export const kerasClassOf = (layer: tf.layers.Layer): string => kerasClasses()[layer.getClassName()] ?? layer.getClassName();

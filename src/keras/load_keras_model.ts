@@ -56,7 +56,7 @@ function parseJSON(file: string, bytes: Uint8Array): Record<string, Json> {
 function weightsIn(file: H5File, reader: DatasetReader, model: Json): StoredLayers {
   const full = child(file, 'model_weights', 'Group'); // a full-model .h5 given as the weights
   if (full !== null) return readLegacyWeights(full, reader);
-  if (attrString(file, 'layer_names') !== null || (file.attrs as Record<string, unknown>).layer_names !== undefined) return readLegacyWeights(file, reader);
+  if ('layer_names' in file.attrs) return readLegacyWeights(file, reader);
   if (child(file, 'layers', 'Group') !== null || child(file, '_layer_checkpoint_dependencies', 'Group') !== null) return readKeras3Weights(file, configLayers(model), reader);
   throw new RefusedFileError(reader.source, 'expected Keras weights (a layer_names attribute, or a layers/ group), found neither');
 }

@@ -9,7 +9,9 @@
 export interface KerasVersion {
   /** As stored ('2.13.1', '3.8.0'), or 'unknown'. */
   text: string;
+  /** 1, 2 or 3. */
   major: number;
+  /** The minor version (2.3 vs 2.4 differ in masked steps). */
   minor: number;
 }
 
