@@ -43,6 +43,7 @@ describe('flags: numbers parsed strictly, sizes refused before allocating', () =
     [['--step', '5'], /^--step: expected one of the flags in --help, got an unknown option; did you mean --steps\?$/],
     [['--batchsize', '5'], /did you mean --batch-size\?$/],
     [['--units', '4096', '--layers', '16', '--seq-len', '10000'], /^expected a model of at most 134217728 parameters, got \d+ \(units 4096, layers 16/],
+    [['--task', 'sentiment', '--epochs', '1000000', '--batch-size', '1'], /^--epochs: expected at most 1000000000 steps, got 1000000 epochs = 5000000000 steps of 1$/],
     [['--units', '1024', '--seq-len', '10000', '--batch-size', '4096'], /^expected batch-size × seq-len × layers × directions × \(gates \+ 2\) × units of at most 536870912 values \(the BPTT tape\), got 4096 × 10000 × 1 × 1 × 3 × 1024 = /],
   ];
   for (const [argv, message] of refused) {
@@ -55,6 +56,30 @@ describe('flags: numbers parsed strictly, sizes refused before allocating', () =
       expect(tf.memory().numTensors).toBe(tensors);
     });
   }
+
+  it('--out under a file is refused before anything is made', () => {
+    const e = usageError(['--out', '/etc/hostname/run']);
+    expect(e).toBeInstanceOf(UsageError);
+    expect(e.message).toBe("--out: expected a directory that can be made, got '/etc/hostname/run' (/etc/hostname is not a directory)");
+  });
+
+  it('the script: --out where no directory can be made, and --text naming a FIFO: exit 2, no hang, no stack trace', async () => {
+    const fifo = path.join(root, 'new-run-fifo');
+    require('child_process').execFileSync('mkfifo', [fifo]);
+    for (const [argv, message] of [
+      [['--out', '/proc/tfjs-rnn-x/run', '--steps', '1', '--seq-len', '5', '--units', '3'], /^error: --out: expected a directory that can be made, got '\/proc\/tfjs-rnn-x\/run' \(mkdir \/proc\/tfjs-rnn-x: E[A-Z]+\); nothing was written$/m],
+      [['--task', 'chars', '--text', fifo, '--out', out], /^error: --text: .*new-run-fifo: expected a regular file, got a FIFO$/m],
+    ] as const) {
+      const r = spawnTrain([...argv]);
+      const timer = setTimeout(() => r.child.kill('SIGKILL'), 60000); // a hang fails, never blocks the suite
+      const done = await r.done;
+      clearTimeout(timer);
+      expect(done.code).toBe(2);
+      expect(done.stderr).toMatch(message);
+      expect(done.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect(fs.existsSync(out)).toBe(false);
+  });
 
   it('the script: exit 2, the message and the usage, no stack trace', async () => {
     for (const argv of [['--units', '100000'], ['--step', '5']]) {

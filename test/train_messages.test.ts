@@ -43,6 +43,20 @@ describe('the closing line', () => {
   });
 });
 
+describe('the progress line', () => {
+  it('shows the held-out loss on the steps that evaluate it', async () => {
+    const root = tempDir('progress');
+    const { log } = await trainInProcess(['--task', 'adding', '--seq-len', '5', '--units', '3', '--batch-size', '4', '--steps', '4', '--log-every', '1', '--eval-every', '2', '--out', path.join(root, 'run')]);
+    const steps = log.filter((l) => l.startsWith('step '));
+    expect(steps.length).toBe(4);
+    steps.forEach((l, i) => {
+      if ((i + 1) % 2 === 0) expect(l).toMatch(/^step \d\/4 \| loss [\d.e-]+ \| held-out loss [\d.e-]+ \| \d+ seq\/s/);
+      else expect(l).not.toMatch(/held-out/);
+    });
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+});
+
 /** The text of each label of the axis whose aria-label starts with `axis`. */
 function axisLabels(svg: string, axis: 'X-axis' | 'Y-axis'): string[] {
   const start = svg.indexOf(`aria-label="${axis}`);

@@ -67,6 +67,10 @@ model.json + weights.bin, stock class names), checkpoint/, summary.json, and for
   --text FILE           chars: the text to learn
   --help                this text
 
+Numbers are plain decimals within the range each flag's message names (--units 1 to 4096,
+--layers 1 to 16, --seq-len 1 to 10000, --batch-size 1 to 4096); the model and its BPTT tape are
+checked together before anything is allocated.
+
 Each task states its quality bar on a held-out set at the start and says at the end whether it was
 passed (summary.json). The default (adding, T = 100) takes 2–3 minutes on a 2-core CPU (wasm)
 and ends near MSE 0.01, against the bar 0.0333 (5× below the 0.1667 of always answering 1.0).
@@ -130,6 +134,19 @@ export type ParsedArgs =
   | { kind: 'new'; config: TrainConfig }
   | { kind: 'resume'; dir: string; overrides: { steps?: number; lr?: number; text?: string; backend?: string; checkpointEvery?: number; logEvery?: number } };
 
+/** Why out cannot be made (its nearest existing ancestor is not a writable directory), or null. */
+function outProblem(out: string): string | null {
+  let at = path.dirname(out);
+  while (!fs.existsSync(at) && path.dirname(at) !== at) at = path.dirname(at);
+  if (!fs.statSync(at).isDirectory()) return `${at} is not a directory`;
+  try {
+    fs.accessSync(at, fs.constants.W_OK | fs.constants.X_OK);
+  } catch {
+    return `${at} is not writable`;
+  }
+  return null;
+}
+
 function timestamp(now: Date): string {
   return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
 }
@@ -179,12 +196,15 @@ export function parseTrainArgs(argv: readonly string[], now: Date = new Date()):
   if (v.text !== undefined) {
     if (task !== 'chars') throw new UsageError(`--text: expected only with --task chars, got --task ${task}`);
     text = path.resolve(v.text);
-    if (!fs.existsSync(text) || !fs.statSync(text).isFile()) throw new UsageError(`--text: expected a readable file, got '${v.text}' (not found)`);
+    // Only whether it exists: what it is (a FIFO, a device) is refused, without opening it, when it is read (corpus.ts).
+    if (!fs.existsSync(text)) throw new UsageError(`--text: expected a readable file, got '${v.text}' (not found)`);
   }
   const out = path.resolve(v.out ?? path.join('runs', `${task}-${timestamp(now)}`));
   if (fs.existsSync(out) && (!fs.statSync(out).isDirectory() || fs.readdirSync(out).length > 0)) {
     throw new UsageError(`--out: expected a new or empty directory, got '${out}' which holds files (use --resume ${out} to continue it)`);
   }
+  const blocked = outProblem(out);
+  if (blocked !== null) throw new UsageError(`--out: expected a directory that can be made, got '${out}' (${blocked})`);
   const config: TrainConfig = {
     task,
     steps,

@@ -10,6 +10,7 @@ import writeFileAtomic from 'write-file-atomic';
 import { JsonField } from '../io/json_field';
 import { RefusedFileError, SafeDir } from '..';
 import { CheckpointContents, loadCheckpoint, LoadedCheckpoint, saveCheckpoint } from './checkpoint';
+import { UsageError } from './errors';
 import { exportLayersModel } from './export';
 import type { RnnModel } from './model';
 
@@ -59,7 +60,17 @@ export class RunFolder {
 
   /** The run folder, made when missing: the run goes ahead, and from here on its files change. */
   static create(dir: string): RunFolder {
-    fs.mkdirSync(dir, { recursive: true });
+    // One level at a time: Node's recursive mkdir can loop forever where a parent refuses
+    // children (under /proc); a plain mkdir fails with a code, which becomes a usage error.
+    const missing: string[] = [];
+    for (let at = path.resolve(dir); !fs.existsSync(at); at = path.dirname(at)) missing.unshift(at);
+    for (const d of missing) {
+      try {
+        fs.mkdirSync(d);
+      } catch (e) {
+        throw new UsageError(`--out: expected a directory that can be made, got '${dir}' (mkdir ${d}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); nothing was written`);
+      }
+    }
     return RunFolder.open(dir);
   }
 

@@ -12,7 +12,7 @@ import { DEFAULT_TEXT, TrainConfig } from './config';
 import { Corpus, readCorpus, readCorpusFile } from './corpus';
 import { ResumeError, UsageError } from './errors';
 import { cellMath, ModelSpec } from './model';
-import { MAX_VOCABULARY, sizeProblem } from './ranges';
+import { MAX_VOCABULARY, RANGES, sizeProblem } from './ranges';
 import { readSavedRun, SavedRun } from './resume';
 import { checkRunEntries, RUN_FILES, RunFolder } from './run_folder';
 import { compareWithCheckpoint, Overrides, recordedTextSha256 } from './run_identity';
@@ -179,6 +179,7 @@ export function prepareRun(parsed: Exclude<ParsedArgs, { kind: 'help' }>): RunSe
   const tooLarge = modelSizeProblem(spec, config);
   if (tooLarge !== null) throw new UsageError(`${where}${tooLarge}`);
   const steps = config.steps ?? Math.ceil(((config.epochs ?? 1) * task.epochSize) / config.batchSize);
+  if (steps > RANGES.steps.max) throw new UsageError(`${where}--epochs: expected at most ${RANGES.steps.max} steps, got ${config.epochs} epochs = ${steps} steps of ${config.batchSize}`);
   if (resume !== null && resume.step > steps) {
     throw new UsageError(`--steps: expected at least the checkpoint's step ${resume.step}, got ${steps}`);
   }
