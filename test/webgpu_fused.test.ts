@@ -135,9 +135,9 @@ gpuTest('whole sequences on the hard regime: error รท autodiff geometric mean โ
 });
 
 gpuTest('dispatches per step (tf.profile, launching kernels only): 3 forward, 3 backward', async () => {
-  const { benchFusedLSTM } = await import('../benchmarks/fused');
+  const { benchFused } = await import('../benchmarks/fused');
   const before = tf.memory().numTensors;
-  const [f, t] = await benchFusedLSTM({ name: 'tiny', B: 2, T: 10, D: 3, H: 4 }, 1);
+  const [f, t] = await benchFused('lstm', { name: 'tiny', B: 2, T: 10, D: 3, H: 4 }, 1);
   console.log(`fused LSTM launches per step: forward ${JSON.stringify(f.kernels?.byName)}; train ${JSON.stringify(t.kernels?.byName)}`);
   expect(f.kernelsPerStepForward).toBeLessThanOrEqual(3);
   expect(t.kernelsPerStepBackward).toBeLessThanOrEqual(5);
