@@ -1,5 +1,5 @@
 /**
- * The fused LSTM and GRU steps on WebGPU (src/platform/webgpu/fused/) as benchmark rows, not yet a cell's
+ * The fused SimpleRNN, LSTM and GRU steps on WebGPU (src/platform/webgpu/fused/) as benchmark rows, not yet a cell's
  * path: forward, and forward + manual BPTT (the weights' gradients and ∂x, as ours/train), on the
  * same seeded weights as the other rows; timed like them, with kernel launches per step counted by
  * tf.profile (kernels.ts). Only on the webgpu backend.
@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { disposeGRUTape, fusedGRUBackward, fusedGRUForward } from '../src/platform/webgpu/fused/gru_loop';
 import { disposeTape, fusedLSTMBackward, fusedLSTMForward } from '../src/platform/webgpu/fused/lstm_loop';
+import { fusedSimpleRNNBackward, fusedSimpleRNNForward } from '../src/platform/webgpu/fused/simple_rnn';
 import { seededTensor } from '../src/seeded';
 import { flopsOf } from './flops';
 import { kernelsPerStep } from './kernels';
@@ -17,7 +18,7 @@ import type { Result } from './types';
 const GATES = { activation: 'tanh', recurrentActivation: 'sigmoid' } as const;
 
 /** The cells with a fused step; 'gru' is resetAfter false (as the benchmark's GRU), 'gru-after' true. */
-export type FusedCell = 'lstm' | 'gru' | 'gru-after';
+export type FusedCell = 'simple' | 'lstm' | 'gru' | 'gru-after';
 
 interface Impl {
   id: string;
@@ -29,7 +30,7 @@ interface Impl {
 /** fused/forward and fused/train of one cell at shape s: zero initial states, dSequence of ones. */
 export function fusedImpls(cell: FusedCell, s: ShapeSpec, seed: number): { impls: Impl[]; gates: number; dispose(): void } {
   const { B, D, H } = s;
-  const G = cell === 'lstm' ? 4 : 3;
+  const G = cell === 'lstm' ? 4 : cell === 'simple' ? 1 : 3;
   const W = seededTensor([D, G * H], seed, -0.1, 0.1) as tf.Tensor2D;
   const U = seededTensor([H, G * H], seed + 1, -0.1, 0.1) as tf.Tensor2D;
   const b = tf.zeros(cell === 'gru-after' ? [2, G * H] : [G * H]);
@@ -37,6 +38,15 @@ export function fusedImpls(cell: FusedCell, s: ShapeSpec, seed: number): { impls
   const gru = { ...GATES, resetAfter: cell === 'gru-after' };
   // Each pass returns [sequence, gradients or nothing] and frees the rest.
   const pass = (x: tf.Tensor, train: boolean): tf.Tensor[] => {
+    if (cell === 'simple') {
+      const w = { W, U, b: b as tf.Tensor1D };
+      const { sequence, states } = fusedSimpleRNNForward(x as tf.Tensor3D, w, zeros, GATES);
+      const g = train ? fusedSimpleRNNBackward(x as tf.Tensor3D, states, w, tf.onesLike(sequence) as tf.Tensor3D, null, GATES) : null;
+      tf.dispose(states.slice(1));
+      if (g === null) return [sequence];
+      tf.dispose([sequence, g.input, g.initialState]);
+      return [g.kernel, g.recurrentKernel, g.bias!];
+    }
     if (cell === 'lstm') {
       const w = { W, U, b: b as tf.Tensor1D };
       const { sequence, tape } = fusedLSTMForward(x as tf.Tensor3D, w, zeros, zeros, GATES);
@@ -54,7 +64,7 @@ export function fusedImpls(cell: FusedCell, s: ShapeSpec, seed: number): { impls
     tf.dispose([sequence, g.input, g.initialState]);
     return [g.kernel, g.recurrentKernel, g.bias!];
   };
-  const name = cell === 'lstm' ? 'LSTM' : `GRU (resetAfter ${cell === 'gru-after'})`;
+  const name = cell === 'lstm' ? 'LSTM' : cell === 'simple' ? 'SimpleRNN' : `GRU (resetAfter ${cell === 'gru-after'})`;
   return {
     impls: [
       { id: 'fused/forward', kind: 'forward', what: `fused WebGPU ${name} step (src/platform/webgpu/fused), forward`, run: (x) => pass(x, false) },

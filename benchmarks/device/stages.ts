@@ -97,14 +97,14 @@ export async function benchStage(outDir: string, budgetS: number): Promise<void>
     const log = (line: string): void => console.log(line);
     log(`[${cell} ${shape}] B${s.B} T${s.T} D${s.D} H${s.H}, ${per.toFixed(0)} s`);
     const first = await matmulCeiling(s, spec.gates, flopCap);
-    const fused = cell !== 'simple'; // fused steps exist for the gated cells
-    const opts = { seed: 1, families: ['ours', 'tf.layers'], budgetS: per * (fused ? 0.6 : 0.8), warmup: 1, reps: 5, profileT: 5 };
+    const opts = { seed: 1, families: ['ours', 'tf.layers'], budgetS: per * 0.6, warmup: 1, reps: 5, profileT: 5 };
     const results = await benchShape('webgpu', spec, s, first, opts, log);
-    // Too slow for ours here (the budget skipped it): too slow for the fused rows too.
-    if (fused && results.find((r) => r.impl === 'ours/forward')?.status !== 'ok') log('  fused: skipped with ours/forward');
-    else if (fused) {
+    // Every cell has a fused step (src/platform/webgpu/fused/); where the budget skipped ours, it
+    // skips the fused rows too.
+    if (results.find((r) => r.impl === 'ours/forward')?.status !== 'ok') log('  fused: skipped with ours/forward');
+    else {
       try {
-        for (const r of await benchFused(cell as 'lstm' | 'gru', s, per * 0.2)) {
+        for (const r of await benchFused(cell, s, per * 0.2)) {
           results.push(r);
           log(`  ${r.impl.padEnd(18)} ${r.ms!.median.toFixed(1).padStart(9)} ms  ${r.seqPerSec!.toFixed(1)} seq/s  ${r.kernels?.launchesPerStep.toFixed(1)} launches/step`);
         }
