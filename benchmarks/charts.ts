@@ -1,7 +1,8 @@
 /**
  * The two charts of a run (vega-lite compiled to vega, rendered to SVG without a browser):
- * latest.svg, sequences per second by implementation, per shape and backend; ratios.svg, ours
- * against the stock tf.layers layer.
+ * latest.svg, sequences per second by implementation, per shape and backend, on one log axis
+ * shared by every panel (bars compare across shapes and backends); ratios.svg, ours against the
+ * stock tf.layers layer. Shapes are named with their dimensions (`S1: B=1 T=100 D=32 H=64`).
  */
 import * as path from 'path';
 import * as vega from 'vega';
@@ -10,7 +11,7 @@ import writeFileAtomic from 'write-file-atomic';
 import { CELLS } from './cells';
 import { ALL_FAMILIES } from './impls';
 import { IMPL_ORDER, speedup } from './report';
-import type { BackendReport } from './types';
+import type { BackendReport, Result } from './types';
 
 async function toSVG(spec: vl.TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
@@ -29,6 +30,12 @@ function titled(text: string, subtitle: string): Pick<vl.TopLevelSpec, 'title' |
   return { title: { text, subtitle, anchor: 'start', frame: 'bounds', offset: 12 }, padding: 12 };
 }
 
+/** A shape as the charts name it: its name and dimensions (a custom shape's name is its dimensions). */
+export function shapeLabel(r: Pick<Result, 'shape' | 'B' | 'T' | 'D' | 'H'>): string {
+  const dims = `B=${r.B} T=${r.T} D=${r.D} H=${r.H}`;
+  return /^B\d+xT\d+xD\d+xH\d+$/i.test(r.shape) ? dims : `${r.shape}: ${dims}`;
+}
+
 /** Writes latest<suffix>.svg and ratios<suffix>.svg into outDir; returns their paths. */
 export async function writeCharts(reports: BackendReport[], outDir: string, suffix: string): Promise<string[]> {
   const cell = CELLS[reports[0]?.cell ?? 'simple'];
@@ -36,11 +43,11 @@ export async function writeCharts(reports: BackendReport[], outDir: string, suff
   const rows = reports.flatMap((rep) =>
     rep.results
       .filter((r) => r.status === 'ok' && r.seqPerSec !== undefined)
-      .map((r) => ({ backend: rep.backend, shape: r.shape, impl: r.impl, family: r.family, kind: r.kind, seqPerSec: r.seqPerSec })),
+      .map((r) => ({ backend: rep.backend, shape: shapeLabel(r), impl: r.impl, family: r.family, kind: r.kind, seqPerSec: r.seqPerSec })),
   );
   const seqSpec: vl.TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    ...titled(`tfjs-rnn ${cell.title}: sequences per second`, `higher is better, log scale; ${date}`),
+    ...titled(`tfjs-rnn ${cell.title}: sequences per second`, `higher is better; one log axis shared by every panel; ${date}`),
     data: { values: rows },
     facet: { row: { field: 'backend', type: 'nominal' }, column: { field: 'shape', type: 'nominal' } },
     spec: {
@@ -56,7 +63,9 @@ export async function writeCharts(reports: BackendReport[], outDir: string, suff
         tooltip: [{ field: 'seqPerSec', type: 'quantitative' }],
       },
     },
-    resolve: { scale: { y: 'independent' } },
+    // One y scale for every panel (vega-lite's default for facets, stated here on purpose): a
+    // scale per panel made equal bars mean different speeds.
+    resolve: { scale: { y: 'shared' } },
   };
   const ratioRows = reports
     .filter((r) => r.backend !== 'torch')
@@ -64,7 +73,8 @@ export async function writeCharts(reports: BackendReport[], outDir: string, suff
       Object.keys(rep.matmul).flatMap((s) =>
         (['train', 'forward'] as const).flatMap((kind) => {
           const v = speedup(rep, s, kind, 'tf.layers');
-          return v === undefined ? [] : [{ backend: rep.backend, shape: s, kind, speedup: v }];
+          const dims = rep.results.find((r) => r.shape === s);
+          return v === undefined ? [] : [{ backend: rep.backend, shape: dims === undefined ? s : shapeLabel(dims), kind, speedup: v }];
         }),
       ),
     );
@@ -80,7 +90,7 @@ export async function writeCharts(reports: BackendReport[], outDir: string, suff
         {
           mark: 'bar',
           encoding: {
-            x: { field: 'shape', type: 'nominal', title: null },
+            x: { field: 'shape', type: 'nominal', title: null, axis: { labelAngle: -30 } },
             xOffset: { field: 'kind', type: 'nominal' },
             y: { field: 'speedup', type: 'quantitative', title: 'speed-up ×' },
             color: { field: 'kind', type: 'nominal' },

@@ -8,9 +8,11 @@
  */
 import * as path from 'path';
 import { assertNoWebGPUErrors, initBackend } from '../src/platform';
-import { HELP, parseTrainArgs, USAGE, UsageError } from '../src/train/cli';
+import { HELP, parseTrainArgs, USAGE } from '../src/train/cli';
+import { UsageError } from '../src/train/errors';
 import { makeProgress } from '../src/train/progress';
-import { prepareRun, Trainer } from '../src/train/trainer';
+import { prepareRun } from '../src/train/run_setup';
+import { Trainer } from '../src/train/trainer';
 
 function usageFail(message: string, showUsage = true): never {
   process.stderr.write(`error: ${message}\n${showUsage ? `${USAGE}\n` : ''}`);
@@ -37,7 +39,7 @@ async function main(): Promise<number> {
     usageFail(`--backend: ${(e as Error).message}`);
   }
   process.stdout.write(`backend: ${info.summary}\n`);
-  process.stdout.write(`run directory: ${path.relative(process.cwd(), setup.dir) || '.'}\n`);
+  process.stdout.write(`run directory: ${setup.dir}\n`);
 
   const trainer = new Trainer(setup, info, makeProgress());
   let signals = 0;
@@ -70,10 +72,9 @@ async function main(): Promise<number> {
     process.stderr.write(`error: ${result.message}\n`);
     return 3;
   }
-  const rel = path.relative(process.cwd(), setup.dir) || '.';
   process.stdout.write(
     `done: ${result.step} steps. ${result.message}\n` +
-      `outputs in ${rel}/: config.json metrics.jsonl loss_curve.svg grad_flow.svg model/ checkpoint/ summary.json\n` +
+      `outputs in ${setup.dir}${path.sep}: config.json metrics.jsonl loss_curve.svg grad_flow.svg model/ checkpoint/ summary.json${setup.task.name === 'chars' ? ' text.txt' : ''}\n` +
       (result.modelNote === undefined ? '' : `model/: ${result.modelNote}\n`),
   );
   return 0;

@@ -9,9 +9,9 @@ export { LSTM } from './cells/lstm';
 export type { LSTMConfig, LSTMOptions, LSTMUpstream, LSTMGrads, LSTMOutput } from './cells/lstm';
 export { GRU } from './cells/gru';
 export type { GRUConfig, GRUOptions, GRUUpstream, GRUGrads, GRUOutput } from './cells/gru';
-export { RNNTape } from './cells/tape';
+export { RNNTape } from './scan/tape';
 export type { RecurrentActivation } from './cells/activations';
-export type { DifferentiableOptions } from './cells/differentiable';
+export type { DifferentiableOptions } from './scan/differentiable';
 export type {
   Activation,
   SimpleRNNConfig,
@@ -84,6 +84,7 @@ export {
   MissingKernelError,
   withKernelCheck,
   missingKernels,
+  registerWasmKernels,
   backendFlagFromArgv,
   initBackendFromArgv,
   probeWebGPU,
@@ -92,7 +93,13 @@ export {
 } from './platform';
 export type { BackendInfo, BackendName, BackendRequest, BackendAttempt, WebGPUProbe, WebGPUInfo } from './platform';
 export * as layers from './layers';
+export type { CellDefinition, CellParameter, StepBackwardArgs, StepBackwardResult } from './cells/user_cell';
 export { loadLayersModel } from './layers';
 export { SafeDir, RefusedFileError } from './io/safe_dir';
 export type { ReadLimits } from './io/safe_dir';
 export { readModelArtifacts } from './io/tfjs_artifacts';
+export { fileSystem, writeModelFiles } from './io/model_files';
+import { registerFileRouters } from './io/file_router';
+export { registerFileRouters };
+export { saveForStock, toStockArtifacts, toStockTopology, stockLoadable, stockUnloadable } from './layers/stock_names';
+registerFileRouters(); // model.save('file://dir') and tf.loadLayersModel('file://dir/model.json') in plain Node (src/io/file_router.ts)

@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { GRU, LSTM, SimpleRNN, autodiffGRU, autodiffLSTM, autodiffSimpleRNN } from '../src';
-import type { Activation, RecurrentActivation, RNNTape } from '../src';
+import type { RNNTape } from '../src';
+import type { ReferenceActivation as Activation, ReferenceRecurrentActivation as RecurrentActivation } from '../src/reference/shared';
 import { gruReferenceBackward, gruReferenceForward } from '../src/reference/gru';
 import { lstmReferenceBackward, lstmReferenceForward } from '../src/reference/lstm';
 import { referenceBackward, referenceForward } from '../src/reference/simple_rnn';

@@ -307,9 +307,9 @@ const FUNCTIONAL_CASES: Case[] = [
   ['simpleRNNSequence on a plain array', (c) => simpleSequence(plain([B, T, D]), fn(c).k, fn(c).rk, fn(c).b), `expected input [batch, time, ${D}], got a plain array (length ${B})`],
   ['simpleRNNSequence from a plain-array h0', (c) => simpleSequence(c.x, fn(c).k, fn(c).rk, fn(c).b, [[0, 0, 0]]), 'expected initial state to be a tf.Tensor, got a plain array (length 1)'],
   [
-    "simpleRNNSequence with activation 'sigmoid'",
-    (c) => simpleSequence(c.x, fn(c).k, fn(c).rk, fn(c).b, null, 'sigmoid'),
-    "expected activation to be one of tanh, relu, linear, got 'sigmoid'",
+    "simpleRNNSequence with activation 'sigmoidd'",
+    (c) => simpleSequence(c.x, fn(c).k, fn(c).rk, fn(c).b, null, 'sigmoidd' as never),
+    "expected activation to be one of elu, hardSigmoid, linear, relu, relu6, selu, sigmoid, softmax, softplus, softsign, tanh, swish, mish, gelu, gelu_new, logSoftmax, hardSigmoidKeras3, got 'sigmoidd'",
   ],
 ];
 

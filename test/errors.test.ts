@@ -66,7 +66,7 @@ test.each([
   [{ inputDim: 10, units: 0 }, 'expected units to be a positive integer, got 0'],
   [{ inputDim: -1, units: 3 }, 'expected inputDim to be a positive integer, got -1'],
   [{ inputDim: Number.NaN, units: 3 }, 'expected inputDim to be a positive integer, got NaN'],
-  [{ inputDim: 10, units: 3, activation: 'sigmoid' }, "expected activation to be one of tanh, relu, linear, got 'sigmoid'"],
+  [{ inputDim: 10, units: 3, activation: 'sigmod' }, "expected activation to be one of elu, hardSigmoid, linear, relu, relu6, selu, sigmoid, softmax, softplus, softsign, tanh, swish, mish, gelu, gelu_new, logSoftmax, hardSigmoidKeras3, got 'sigmod'"],
 ])('bad config %j', async (config, message) => {
   await expectNoLeak(() => {
     expect(() => new SimpleRNN(config as never)).toThrow(message);

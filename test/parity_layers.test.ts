@@ -4,7 +4,8 @@
  * SimpleRNN(units=3, batch_input_shape=(8, 2, 10)) has 42 parameters and output (8, 2, 3).
  */
 import * as tf from '@tensorflow/tfjs';
-import { SimpleRNN, Activation } from '../src';
+import { SimpleRNN } from '../src';
+import type { ReferenceActivation as Activation } from '../src/reference/shared';
 import { backendsUnderTest, expectNoLeak, seededTensor, tensorRelErr, useBackend } from './helpers';
 
 const SHAPES: Array<{ B: number; T: number; D: number; H: number }> = [

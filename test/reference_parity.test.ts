@@ -5,7 +5,8 @@
  * the last state and every gradient; on every backend under test.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Activation, SimpleRNN } from '../src';
+import { SimpleRNN } from '../src';
+import type { ReferenceActivation as Activation } from '../src/reference/shared';
 import { referenceBackward, referenceForward } from '../src/reference/simple_rnn';
 import { backendsUnderTest, expectNoLeak, relErr, seededArray, useBackend } from './helpers';
 

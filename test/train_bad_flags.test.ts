@@ -4,8 +4,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { HELP, parseTrainArgs, UsageError } from '../src/train/cli';
-import { prepareRun } from '../src/train/trainer';
+import { HELP, parseTrainArgs } from '../src/train/cli';
+import { UsageError } from '../src/train/errors';
+import { prepareRun } from '../src/train/run_setup';
 import { spawnTrain, tempDir } from './train_helpers';
 
 function usageErrorOf(argv: string[]): string {
@@ -26,20 +27,20 @@ describe('bad flags', () => {
   const cases: Array<[string[], RegExp]> = [
     [['--task', 'translate'], /--task: expected one of adding, sine, sentiment, chars, got 'translate'/],
     [['--steps', '-5'], /--steps|argument missing|ambiguous/i],
-    [['--steps=-5'], /--steps: expected a positive integer, got '-5'/],
-    [['--batch-size', '0'], /--batch-size: expected a positive integer, got '0'/],
-    [['--units', '2.5'], /--units: expected a positive integer, got '2.5'/],
-    [['--seq-len', 'ten'], /--seq-len: expected a positive integer, got 'ten'/],
+    [['--steps=-5'], /--steps: expected an integer in \[1, 1000000000\], got '-5'/],
+    [['--batch-size', '0'], /--batch-size: expected an integer in \[1, 4096\], got '0'/],
+    [['--units', '2.5'], /--units: expected an integer in \[1, 4096\], got '2.5'/],
+    [['--seq-len', 'ten'], /--seq-len: expected an integer in \[1, 10000\], got 'ten'/],
     [['--lr', '-0.1'], /--lr|argument missing|ambiguous/i],
-    [['--lr=-0.1'], /--lr: expected a positive number, got '-0.1'/],
+    [['--lr=-0.1'], /--lr: expected a decimal number in \(0, 1000000\], got '-0.1'/],
     [['--optimizer', 'rmsprop'], /--optimizer: expected one of sgd, momentum, adam, got 'rmsprop'/],
     [['--backend', 'cuda'], /--backend: expected one of .*cpu.*, got 'cuda'/],
     [['--task', 'chars', '--text', '/no/such/file.txt'], /--text: expected a readable file, got '\/no\/such\/file.txt'/],
     [['--text', 'data/default.txt'], /--text: expected only with --task chars/],
     [['--steps', '5', '--epochs', '1'], /expected --steps or --epochs, got both/],
-    [['--colour', 'blue'], /Unknown option '--colour'/],
+    [['--colour', 'blue'], /--colour: expected one of the flags in --help, got an unknown option$/],
     [['--cell', 'rnn'], /--cell: expected one of simple, lstm, gru, got 'rnn'/],
-    [['--layers', '0'], /--layers: expected a positive integer, got '0'/],
+    [['--layers', '0'], /--layers: expected an integer in \[1, 16\], got '0'/],
     [['--reset-after'], /--reset-after: expected only with --cell gru, got --cell simple/],
     [['--cell', 'lstm', '--reset-after'], /--reset-after: expected only with --cell gru, got --cell lstm/],
     [['--task', 'chars', '--bidirectional'], /--bidirectional: expected a task that reads the whole sequence before answering .*, got --task chars/],

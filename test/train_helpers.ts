@@ -15,7 +15,9 @@ import type { ModelSpec } from '../src/train/model';
 import { initBackend } from '../src/platform';
 import { parseTrainArgs } from '../src/train/cli';
 import { LineProgress } from '../src/train/progress';
-import { prepareRun, Trainer, MetricsLine, TrainResult } from '../src/train/trainer';
+import { prepareRun } from '../src/train/run_setup';
+import type { MetricsLine, TrainResult } from '../src/train/summary';
+import { Trainer } from '../src/train/trainer';
 
 export const REPO = path.join(__dirname, '..');
 

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { gradFlowSVG, lossCurveSVG } from '../src/train/plots';
 import type { QualityBar } from '../src/train/tasks/task';
-import { resultMessage } from '../src/train/trainer';
+import { resultMessage } from '../src/train/summary';
 import { tempDir, trainInProcess } from './train_helpers';
 
 const lossBar: QualityBar = { metric: 'loss', direction: 'below', value: 0.0333, baseline: 0.1667, text: 'held-out MSE below 0.0333' };
@@ -16,15 +16,16 @@ const accuracyBar: QualityBar = { metric: 'accuracy', direction: 'above', value:
 
 describe('the closing line', () => {
   const cases: Array<[string, QualityBar, number, number | undefined, boolean, string]> = [
-    ['passed, far below the baseline', lossBar, 0.0025, undefined, true, 'held-out loss 0.0025 (66.7× below the baseline 0.1667): bar PASSED (held-out MSE below 0.0333)'],
-    ['not reached, above the baseline', lossBar, 0.1878, undefined, false, 'held-out loss 0.1878 (1.1× above the baseline 0.1667): bar NOT reached (held-out MSE below 0.0333)'],
-    ['not reached, far above the baseline', lossBar, 0.9296, undefined, false, 'held-out loss 0.9296 (5.6× above the baseline 0.1667): bar NOT reached (held-out MSE below 0.0333)'],
-    ['not reached, though below the baseline', lossBar, 0.1, undefined, false, 'held-out loss 0.1000 (1.7× below the baseline 0.1667): bar NOT reached (held-out MSE below 0.0333)'],
-    ['just below the baseline: a percentage, not "1.0×"', { ...lossBar, value: 3.06, baseline: 3.06 }, 3.0, undefined, true, 'held-out loss 3.0000 (2.0% below the baseline 3.0600): bar PASSED (held-out MSE below 0.0333)'],
-    ['just above the baseline', { ...lossBar, value: 3.06, baseline: 3.06 }, 3.1, undefined, false, 'held-out loss 3.1000 (1.3% above the baseline 3.0600): bar NOT reached (held-out MSE below 0.0333)'],
-    ['on the baseline', lossBar, 0.1667, undefined, false, 'held-out loss 0.1667 (equal to the baseline 0.1667): bar NOT reached (held-out MSE below 0.0333)'],
-    ['an accuracy bar, passed', accuracyBar, 0.05, 0.992, true, 'held-out loss 0.0500, accuracy 0.992 (baseline 0.512): bar PASSED (held-out accuracy above 0.80)'],
-    ['an accuracy bar, not reached', accuracyBar, 0.69, 0.5, false, 'held-out loss 0.6900, accuracy 0.500 (baseline 0.512): bar NOT reached (held-out accuracy above 0.80)'],
+    ['passed, far below the baseline', lossBar, 0.0025, undefined, true, 'held-out loss 0.00250, 66.7× below the baseline 0.167; passed the bar: held-out MSE below 0.0333'],
+    ['three significant digits, not "0.0001"', lossBar, 0.000104, undefined, true, 'held-out loss 0.000104, 1603× below the baseline 0.167; passed the bar: held-out MSE below 0.0333'],
+    ['not reached, above the baseline', lossBar, 0.1878, undefined, false, 'held-out loss 0.188, 1.13× above the baseline 0.167; did not reach the bar: held-out MSE below 0.0333'],
+    ['not reached, far above the baseline', lossBar, 0.9296, undefined, false, 'held-out loss 0.930, 5.58× above the baseline 0.167; did not reach the bar: held-out MSE below 0.0333'],
+    ['not reached, though below the baseline', lossBar, 0.1, undefined, false, 'held-out loss 0.100, 1.67× below the baseline 0.167; did not reach the bar: held-out MSE below 0.0333'],
+    ['just below the baseline: a percentage, not "1.0×"', { ...lossBar, value: 3.06, baseline: 3.06 }, 3.0, undefined, true, 'held-out loss 3.00, 1.96% below the baseline 3.06; passed the bar: held-out MSE below 0.0333'],
+    ['just above the baseline', { ...lossBar, value: 3.06, baseline: 3.06 }, 3.1, undefined, false, 'held-out loss 3.10, 1.31% above the baseline 3.06; did not reach the bar: held-out MSE below 0.0333'],
+    ['on the baseline', lossBar, 0.1667, undefined, false, 'held-out loss 0.167, equal to the baseline 0.167; did not reach the bar: held-out MSE below 0.0333'],
+    ['an accuracy bar, passed', accuracyBar, 0.05, 0.992, true, 'held-out loss 0.0500, accuracy 0.992 against the baseline 0.512; passed the bar: held-out accuracy above 0.80'],
+    ['an accuracy bar, not reached', accuracyBar, 0.69, 0.5, false, 'held-out loss 0.690, accuracy 0.500 against the baseline 0.512; did not reach the bar: held-out accuracy above 0.80'],
   ];
   for (const [what, bar, loss, accuracy, passed, message] of cases) {
     it(what, () => expect(resultMessage(bar, loss, accuracy, passed)).toBe(message));
@@ -35,7 +36,9 @@ describe('the closing line', () => {
     const { result } = await trainInProcess(['--task', 'adding', '--seq-len', '5', '--units', '3', '--batch-size', '4', '--steps', '3', '--out', path.join(root, 'run')]);
     expect(result.passed).toBe(false);
     expect(result.evalLoss).toBeGreaterThan(result.bar.baseline);
-    expect(result.message).toMatch(/^held-out loss \d\.\d{4} \(\d+\.\d× above the baseline 0\.\d{4}\): bar NOT reached/);
+    expect(result.message).toMatch(/^held-out loss \d\.\d{2,3}, \d+\.\d+× above the baseline 0\.\d{3}; did not reach the bar: /);
+    expect(result.message).not.toMatch(/\([^)]*\(/); // the bar's own words are not nested in parentheses
+    expect(result.message.split(';')[0]).not.toMatch(/\d\.\d{4}/); // three significant digits
     fs.rmSync(root, { recursive: true, force: true });
   });
 });

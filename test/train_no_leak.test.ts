@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/platform';
 import { parseTrainArgs } from '../src/train/cli';
 import type { Progress } from '../src/train/progress';
-import { prepareRun, Trainer } from '../src/train/trainer';
+import { prepareRun } from '../src/train/run_setup';
+import { Trainer } from '../src/train/trainer';
 import { tempDir } from './train_helpers';
 
 class CountingProgress implements Progress {

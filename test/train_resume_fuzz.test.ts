@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import seedrandom from 'seedrandom';
 import * as tf from '@tensorflow/tfjs';
-import { UsageError } from '../src/train/cli';
+import { UsageError } from '../src/train/errors';
 import { craftManifest, ManifestDoc, readMetricsLines, recordOpens, sha256Of, snapshot, spawnTrain, tempDir, trainInProcess } from './train_helpers';
 import nodeFs = require('fs');
 

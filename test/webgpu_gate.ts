@@ -9,6 +9,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/platform/backend/select';
 import { firstLine } from '../src/platform/text';
+import { noteWebGPUSkip } from './backend_log';
 import { webgpuRequiredByEnv } from '../src/platform/webgpu/environment';
 import { probeWebGPUInChildSync } from '../src/platform/webgpu/probe_child';
 import { registerWebGPUBackend } from '../src/platform/webgpu/register';
@@ -41,6 +42,7 @@ export function webgpuGate(testFile: string): WebGPUGate {
     process.stderr.write(
       `${path.basename(testFile)}: GPU tests skipped, no webgpu adapter here: ${firstLine(probe.reason ?? 'no reason given', 300)}\n`,
     );
+    noteWebGPUSkip(firstLine(probe.reason ?? 'no reason given', 300));
   }
   return gate;
 }

@@ -32,15 +32,17 @@
  * before the backward loop, so a backward step is a few elementwise kernels and one fused matMul.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ACTIVATIONS, Activation, RECURRENT_ACTIVATIONS, RecurrentActivation, activate, derivativeFromOutput, timesOrSelf } from './activations';
-import type { BackwardRun, CellMath, ForwardRun } from './cell';
+import { ACTIVATIONS, Activation, RECURRENT_ACTIVATIONS, RecurrentActivation, activate, derivativeFromOutput, isElementwise, stepNeedsAutodiff, timesOrSelf } from './activations';
 import { checkBoolean, checkOneOf } from './checks';
-import type { DifferentiableOptions } from './differentiable';
+import { maskedPrevious } from './dropout';
 import { RecurrentCell, RecurrentCellConfig } from './recurrent_cell';
-import type { RNNTape } from './tape';
 import { initKernel, initRecurrentKernel } from '../init';
+import { BackwardRun, CellMath, ForwardRun, kerasParameters } from '../scan/contract';
+import type { DifferentiableOptions } from '../scan/differentiable';
 import { matrixRow } from '../scan/ops';
 import { splitColumns } from '../scan/split_columns';
+import { withStepAutodiff } from '../scan/step_autodiff';
+import type { RNNTape } from '../scan/tape';
 
 export interface GRUOptions {
   /** Of the candidate h̃. Default 'tanh'. */
@@ -62,84 +64,93 @@ interface GRUBackwardRun extends BackwardRun {
   Uht: tf.Tensor2D | null; // U_hᵀ [H, H]
 }
 
-/** The step math of a GRU. */
-export function gruMath(options: Required<GRUOptions>): CellMath<GRUForwardRun, GRUBackwardRun> {
+/** The bias's shape: [2, 3H] (input and recurrent rows) with resetAfter, else [3H]. */
+export function gruBiasShape(resetAfter: boolean): (D: number, H: number) => number[] {
+  return (_D, H) => (resetAfter ? [2, 3 * H] : [3 * H]);
+}
+
+/**
+ * The step math of a GRU. With recurrent dropout (constant `recurrent`, m [B, H]) h_{t-1} ⊙ m
+ * enters the recurrent products only, as in Keras (z ⊙ h_{t-1} keeps the whole state; tf.layers
+ * masks it there too).
+ */
+export function gruMath(options: Required<GRUOptions>, useBias = true): CellMath {
   const { activation: act, recurrentActivation: rec, resetAfter } = options;
-  return {
+  /** [z, r] = rec of each H-wide half (softmax is taken over each gate, not over both). */
+  const gates = (a: tf.Tensor, H: number): tf.Tensor2D =>
+    (isElementwise(rec) ? activate(rec, a) : tf.concat(splitColumns(a, [H, H]).map((half) => activate(rec, half)), 1)) as tf.Tensor2D;
+  const math: CellMath<GRUForwardRun, GRUBackwardRun> = {
     name: 'GRU',
     gates: 3,
     stateNames: ['h'],
     // resetAfter: z|r, h̃ and R_h (for dp_r); else z|r, h̃ and r ⊙ h_{t-1} (the operand of ∂U_h).
     savedNames: resetAfter ? ['zr', 'candidate', 'recurrentCandidate'] : ['zr', 'candidate', 'resetState'],
-    recurrentBias: resetAfter,
+    parameters: kerasParameters(3, useBias ? gruBiasShape(resetAfter) : null, resetAfter ? ['projection', 'recurrent'] : ['projection']),
     prepareForward(w) {
-      const H = w.recurrentKernel.shape[0];
-      const U = w.recurrentKernel;
-      if (resetAfter) {
-        const b = w.bias;
-        return { projectionKernel: w.kernel, projectionBias: b && matrixRow(b, 0), U, Uh: null, recurrentBias: b && matrixRow(b, 1) };
-      }
-      return {
-        projectionKernel: w.kernel,
-        projectionBias: w.bias as tf.Tensor1D | null,
-        U: tf.slice(U, [0, 0], [H, 2 * H]),
-        Uh: tf.slice(U, [0, 2 * H], [H, H]),
-        recurrentBias: null,
-      };
+      const U = w.recurrentKernel as tf.Tensor2D;
+      const H = U.shape[0];
+      const b = w.bias ?? null;
+      const W = w.kernel as tf.Tensor2D;
+      if (resetAfter) return { projectionKernel: W, projectionBias: b && matrixRow(b, 0), U, Uh: null, recurrentBias: b && matrixRow(b, 1) };
+      return { projectionKernel: W, projectionBias: b as tf.Tensor1D | null, U: tf.slice(U, [0, 0], [H, 2 * H]), Uh: tf.slice(U, [0, 2 * H], [H, H]), recurrentBias: null };
     },
-    forwardStep(run, p, [h], ops) {
+    forwardStep(run, p, [h], ops, constants) {
       const H = h.shape[1];
+      const hm = maskedPrevious(h, constants); // h_{t-1} as the recurrent products see it
       const [pzr, ph] = splitColumns(p, [2 * H, H]) as tf.Tensor2D[];
       let zr: tf.Tensor2D, z: tf.Tensor, hc: tf.Tensor, third: tf.Tensor2D;
       if (resetAfter) {
-        const [Rzr, Rh] = splitColumns(ops.matMulAdd(h, run.U, run.recurrentBias), [2 * H, H]); // h·U + b'
-        zr = activate(rec, tf.add(pzr, Rzr)) as tf.Tensor2D; // [z, r]  [B, 2H]
+        const [Rzr, Rh] = splitColumns(ops.matMulAdd(hm, run.U, run.recurrentBias), [2 * H, H]); // h·U + b'
+        zr = gates(tf.add(pzr, Rzr), H); // [z, r]  [B, 2H]
         const [zz, r] = splitColumns(zr, [H, H]);
         z = zz;
         hc = activate(act, tf.add(ph, tf.mul(r, Rh))); // h̃
         third = Rh as tf.Tensor2D;
       } else {
-        zr = rec === 'sigmoid' ? ops.matMulAdd(h, run.U, pzr, 'sigmoid') : (activate(rec, ops.matMulAdd(h, run.U, pzr)) as tf.Tensor2D);
+        zr = rec === 'sigmoid' ? ops.matMulAdd(hm, run.U, pzr, 'sigmoid') : gates(ops.matMulAdd(hm, run.U, pzr), H);
         const [zz, r] = splitColumns(zr, [H, H]);
         z = zz;
-        third = tf.mul(r, h) as tf.Tensor2D; // r ⊙ h_{t-1}
+        third = tf.mul(r, hm) as tf.Tensor2D; // r ⊙ h_{t-1}
         hc = activate(act, ops.matMulAdd(third, run.Uh as tf.Tensor2D, ph)); // h̃
       }
       // The convex form: h̃ + z ⊙ (h − h̃) saves a kernel but cancels when z ≈ 1 and |h| ≪ |h̃|.
       const hNext = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), hc)) as tf.Tensor2D; // z ⊙ h + (1 − z) ⊙ h̃
       return { states: [hNext], saved: [zr, hc as tf.Tensor2D, third] };
     },
-    prepareBackward(w, tape) {
-      const H = w.recurrentKernel.shape[0];
+    prepareBackward(w, tape, _ops, constants) {
+      const U = w.recurrentKernel as tf.Tensor2D;
+      const H = U.shape[0];
       const [zr, hc, third] = tape.saved;
       const [z, r] = splitColumns(zr, [H, H]); // [·, ·, H] each
       const hPrev = tape.previous(0);
       const Ch = timesOrSelf(tf.sub(1, z), derivativeFromOutput(act, hc)); // da_h = dh ⊙ Ch
       const Cz = timesOrSelf(tf.sub(hPrev, hc), derivativeFromOutput(rec, z)); // dp_z = dh ⊙ Cz
       const dr = derivativeFromOutput(rec, r);
-      const U = w.recurrentKernel;
       if (resetAfter) {
         const Cr = timesOrSelf(tf.mul(Ch, third), dr); // dp_r = dh ⊙ Cr
         const Mp = tf.concat([Cz, Cr, Ch], 2) as tf.Tensor3D; // dp = [dh, dh, dh] ⊙ Mp
         const Mr = tf.concat([Cz, Cr, tf.mul(Ch, r)], 2) as tf.Tensor3D; // dR = [dh, dh, dh] ⊙ Mr
         return { Ut: tf.transpose(U), Uht: null, coefficients: [Mp, Mr, z as tf.Tensor3D] };
       }
-      const Kr = timesOrSelf(hPrev, dr); // dp_r = d(rh) ⊙ Kr
+      const m = constants.recurrent;
+      const Kr = timesOrSelf(m === undefined ? hPrev : tf.mul(hPrev, tape.perStep(m)), dr); // dp_r = d(rh) ⊙ Kr
       return {
         Ut: tf.transpose(tf.slice(U, [0, 0], [H, 2 * H])),
         Uht: tf.transpose(tf.slice(U, [0, 2 * H], [H, H])),
         coefficients: [Ch, Cz, Kr, z, r] as tf.Tensor3D[],
       };
     },
-    backwardStep(run, coefficients, [dh], dSeqPrev, ops, wantPrevious) {
-      const direct = (parts: tf.Tensor[]) => parts.reduce((a, b) => tf.add(a, b)); // the non-matMul terms of dh_{t-1}
-      const withSeq = (parts: tf.Tensor[]) => direct(dSeqPrev === null ? parts : [...parts, dSeqPrev]);
+    backwardStep(run, coefficients, [dh], dSeqPrev, ops, wantPrevious, constants) {
+      const m = constants.recurrent;
+      const sum = (parts: Array<tf.Tensor | null>) => parts.filter((t): t is tf.Tensor => t !== null).reduce((a, b) => tf.add(a, b));
+      const masked = (g: tf.Tensor) => (m === undefined ? g : tf.mul(g, m)); // the recurrent products' path
       if (resetAfter) {
         const [Mp, Mr, z] = coefficients;
         const dh3 = tf.concat([dh, dh, dh], 1); // [B, 3H]
         const dp = tf.mul(dh3, Mp) as tf.Tensor2D;
         const dR = tf.mul(dh3, Mr) as tf.Tensor2D;
-        const previous = wantPrevious ? [ops.matMulAdd(dR, run.Ut, withSeq([tf.mul(dh, z)]))] : [];
+        const direct = sum([tf.mul(dh, z), dSeqPrev]); // the non-matMul terms of dh_{t-1}
+        const previous = !wantPrevious ? [] : [m === undefined ? ops.matMulAdd(dR, run.Ut, direct) : (tf.add(masked(tf.matMul(dR, run.Ut)), direct) as tf.Tensor2D)];
         return { dProjection: dp, dRecurrent: [dR], dStatesPrevious: previous };
       }
       const [Ch, Cz, Kr, z, r] = coefficients;
@@ -147,22 +158,18 @@ export function gruMath(options: Required<GRUOptions>): CellMath<GRUForwardRun, 
       const drh = tf.matMul(dah, run.Uht as tf.Tensor2D); // d(r ⊙ h_{t-1})  [B, H]
       const dzr = tf.concat([tf.mul(dh, Cz), tf.mul(drh, Kr)], 1) as tf.Tensor2D; // [dp_z, dp_r]  [B, 2H]
       const dp = tf.concat([dzr, dah], 1) as tf.Tensor2D; // [B, 3H]
-      const previous = wantPrevious ? [ops.matMulAdd(dzr, run.Ut, withSeq([tf.mul(drh, r), tf.mul(dh, z)]))] : [];
+      let previous: tf.Tensor2D[] = [];
+      if (wantPrevious && m === undefined) previous = [ops.matMulAdd(dzr, run.Ut, sum([tf.mul(drh, r), tf.mul(dh, z), dSeqPrev]))];
+      else if (wantPrevious) previous = [sum([masked(tf.add(tf.matMul(dzr, run.Ut), tf.mul(drh, r))), tf.mul(dh, z), dSeqPrev]) as tf.Tensor2D];
       return { dProjection: dp, dRecurrent: [dzr, dah], dStatesPrevious: previous };
     },
-    recurrentOperands(tape) {
-      const H = tape.initial[0].shape[1];
-      if (resetAfter) return [{ operand: tape.previous(0), columns: [0, 3 * H] }];
-      return [
-        { operand: tape.previous(0), columns: [0, 2 * H] },
-        { operand: tape.saved[2], columns: [2 * H, 3 * H] },
-      ];
-    },
-    biasGradient(sums, hasBias) {
-      if (!hasBias) return null;
-      return resetAfter ? tf.stack([sums.projectionBias, sums.recurrentBias as tf.Tensor1D]) : sums.projectionBias;
+    recurrentOperands(tape, constants) {
+      const m = constants.recurrent;
+      const hPrev = m === undefined ? tape.previous(0) : (tf.mul(tape.previous(0), tape.perStep(m)) as tf.Tensor3D);
+      return resetAfter ? [hPrev] : [hPrev, tape.saved[2]]; // columns [0, 3H]; or [0, 2H] and [2H, 3H] (r ⊙ h_{t-1})
     },
   };
+  return (stepNeedsAutodiff(act, rec) ? withStepAutodiff(math as unknown as CellMath) : math) as CellMath;
 }
 
 export interface GRUConfig extends RecurrentCellConfig, GRUOptions {}
@@ -205,18 +212,18 @@ export class GRU extends RecurrentCell {
       recurrentActivation: checkOneOf('recurrentActivation', config.recurrentActivation ?? 'sigmoid', RECURRENT_ACTIVATIONS),
       resetAfter: checkBoolean('resetAfter', config.resetAfter, true),
     };
-    const biasShape = (H: number) => (options.resetAfter ? [2, 3 * H] : [3 * H]);
+    const biasShape = gruBiasShape(options.resetAfter);
     super(
       config,
       {
         prefix: 'gru',
-        gates: 3,
-        biasShape,
-        initBias: (H) => tf.zeros(biasShape(H)),
-        kernel: (D, H, seed) => initKernel(D, 3 * H, seed),
-        recurrentKernel: (H, seed) => initRecurrentKernel(H, seed, 3 * H),
+        init: {
+          kernel: (D, H, seed) => initKernel(D, 3 * H, seed),
+          recurrentKernel: (_D, H, seed) => initRecurrentKernel(H, seed, 3 * H),
+          bias: (D, H) => tf.zeros(biasShape(D, H)),
+        },
       },
-      gruMath(options),
+      gruMath(options, checkBoolean('useBias', config.useBias, true)),
     );
     this.activation = options.activation;
     this.recurrentActivation = options.recurrentActivation;
@@ -232,14 +239,21 @@ export class GRU extends RecurrentCell {
   /** Manual BPTT. Does not dispose the tape. */
   backward(tape: RNNTape, upstream: GRUUpstream, options: { returnStateGradients?: boolean } = {}): GRUGrads {
     const g = this.backwardStates(tape, upstream, options);
-    const out: GRUGrads = { kernel: g.kernel, recurrentKernel: g.recurrentKernel, bias: g.bias, input: g.input, initialState: g.initial[0] };
+    const out: GRUGrads = {
+      kernel: g.params.kernel as tf.Tensor2D,
+      recurrentKernel: g.params.recurrentKernel as tf.Tensor2D,
+      bias: g.params.bias ?? null,
+      input: g.input,
+      initialState: g.initial[0],
+    };
     if (g.state !== undefined) out.state = g.state;
     return out;
   }
 
   /** The weight gradients alone (no ∂x, ∂h0). */
   weightGradients(tape: RNNTape, upstream: GRUUpstream): Pick<GRUGrads, 'kernel' | 'recurrentKernel' | 'bias'> {
-    return this.weightGradientsStates(tape, upstream);
+    const g = this.weightGradientsStates(tape, upstream);
+    return { kernel: g.kernel as tf.Tensor2D, recurrentKernel: g.recurrentKernel as tf.Tensor2D, bias: g.bias ?? null };
   }
 
   /** Differentiable application (gradient = manual BPTT). Returns [output] or [output, h_T]. */

@@ -27,14 +27,16 @@
  * elementwise kernels and one fused matMul.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ACTIVATIONS, Activation, RECURRENT_ACTIVATIONS, RecurrentActivation, activate, derivativeFromOutput, timesOrSelf } from './activations';
-import type { BackwardRun, CellMath, ForwardRun } from './cell';
+import { ACTIVATIONS, Activation, RECURRENT_ACTIVATIONS, RecurrentActivation, activate, derivativeFromOutput, stepNeedsAutodiff, timesOrSelf } from './activations';
 import { checkBoolean, checkList, checkOneOf } from './checks';
-import type { DifferentiableOptions } from './differentiable';
+import { maskedPrevious, maskedRecurrent, recurrentThroughMask } from './dropout';
 import { RecurrentCell, RecurrentCellConfig } from './recurrent_cell';
-import type { RNNTape } from './tape';
 import { initKernel, initRecurrentKernel } from '../init';
+import { BackwardRun, CellMath, ForwardRun, kerasParameters } from '../scan/contract';
+import type { DifferentiableOptions } from '../scan/differentiable';
 import { splitColumns } from '../scan/split_columns';
+import { withStepAutodiff } from '../scan/step_autodiff';
+import type { RNNTape } from '../scan/tape';
 
 export interface LSTMOptions {
   /** Of the candidate and the cell output. Default 'tanh'. */
@@ -57,21 +59,24 @@ function quarters(t: tf.Tensor): number[] {
   return new Array(4).fill(t.shape[t.rank - 1] / 4);
 }
 
-/** The step math of an LSTM. */
-export function lstmMath(options: Required<LSTMOptions>): CellMath<LSTMForwardRun, LSTMBackwardRun> {
+/**
+ * The step math of an LSTM. With recurrent dropout (constant `recurrent`, m [B, H]) the product is
+ * (h_{t-1} ⊙ m) · U, as in Keras and tf.layers.
+ */
+export function lstmMath(options: Required<LSTMOptions>, useBias = true): CellMath {
   const { activation: act, recurrentActivation: rec } = options;
-  return {
+  const math: CellMath<LSTMForwardRun, LSTMBackwardRun> = {
     name: 'LSTM',
     gates: 4,
     stateNames: ['h', 'c'],
     savedNames: ['i', 'f', 'c̃', 'o'],
-    recurrentBias: false,
+    parameters: kerasParameters(4, useBias ? (_D, H) => [4 * H] : null),
     prepareForward(w) {
       // The bias is added after x_t·W + h_{t−1}·U, as the textbook loop rounds (see simple_rnn.ts).
-      return { projectionKernel: w.kernel, projectionBias: null, U: w.recurrentKernel, b: w.bias as tf.Tensor1D | null };
+      return { projectionKernel: w.kernel as tf.Tensor2D, projectionBias: null, U: w.recurrentKernel as tf.Tensor2D, b: (w.bias ?? null) as tf.Tensor1D | null };
     },
-    forwardStep(run, p, [h, c], ops) {
-      let z = ops.matMulAdd(h, run.U, p); // x_t·W + h_{t-1}·U  [B, 4H]
+    forwardStep(run, p, [h, c], ops, constants) {
+      let z = ops.matMulAdd(maskedPrevious(h, constants), run.U, p); // x_t·W + h_{t-1}·U  [B, 4H]
       if (run.b !== null) z = tf.add(z, run.b) as tf.Tensor2D; // z_t
       const [zi, zf, zc, zo] = splitColumns(z, quarters(z));
       const [i, f, g, o] = [activate(rec, zi), activate(rec, zf), activate(act, zc), activate(rec, zo)] as tf.Tensor2D[];
@@ -92,16 +97,17 @@ export function lstmMath(options: Required<LSTMOptions>): CellMath<LSTMForwardRu
         ],
         2,
       ) as tf.Tensor3D; // [·, ·, 4H]
-      return { Ut: tf.transpose(w.recurrentKernel), coefficients: [Kh as tf.Tensor3D, M, f as tf.Tensor3D] };
+      return { Ut: tf.transpose(w.recurrentKernel as tf.Tensor2D), coefficients: [Kh as tf.Tensor3D, M, f as tf.Tensor3D] };
     },
-    backwardStep(run, [Kh, M, f], [dh, dcNext], dSeqPrev, ops, wantPrevious) {
+    backwardStep(run, [Kh, M, f], [dh, dcNext], dSeqPrev, ops, wantPrevious, constants) {
       const dc = tf.add(dcNext, tf.mul(dh, Kh)) as tf.Tensor2D; // ∂L/∂c_t, all paths  [B, H]
       const dz = tf.mul(tf.concat([dc, dc, dc, dh], 1), M) as tf.Tensor2D; // ∂L/∂z_t  [B, 4H]
-      const previous = wantPrevious ? [ops.matMulAdd(dz, run.Ut, dSeqPrev), tf.mul(dc, f) as tf.Tensor2D] : [];
+      const previous = wantPrevious ? [recurrentThroughMask(ops, dz, run.Ut, dSeqPrev, constants), tf.mul(dc, f) as tf.Tensor2D] : [];
       return { dProjection: dz, dStatesPrevious: previous };
     },
-    biasGradient: (sums, hasBias) => (hasBias ? sums.projectionBias : null),
+    recurrentOperands: maskedRecurrent,
   };
+  return (stepNeedsAutodiff(act, rec) ? withStepAutodiff(math as unknown as CellMath) : math) as CellMath;
 }
 
 export interface LSTMConfig extends RecurrentCellConfig, LSTMOptions {
@@ -140,7 +146,11 @@ export class LSTM extends RecurrentCell {
   readonly activation: Activation;
   readonly recurrentActivation: RecurrentActivation;
   readonly unitForgetBias: boolean;
-  declare readonly bias: tf.Variable<tf.Rank.R1> | null; // [4H]
+
+  /** b [4H], or null when useBias is false. */
+  override get bias(): tf.Variable<tf.Rank.R1> | null {
+    return (this.variables.bias ?? null) as tf.Variable<tf.Rank.R1> | null;
+  }
 
   constructor(config: LSTMConfig) {
     if (config == null || typeof config !== 'object') {
@@ -155,13 +165,13 @@ export class LSTM extends RecurrentCell {
       config,
       {
         prefix: 'lstm',
-        gates: 4,
-        biasShape: (H) => [4 * H],
-        initBias: (H) => tf.tensor1d(new Float32Array(4 * H).fill(unitForgetBias ? 1 : 0, H, 2 * H)),
-        kernel: (D, H, seed) => initKernel(D, 4 * H, seed),
-        recurrentKernel: (H, seed) => initRecurrentKernel(H, seed, 4 * H),
+        init: {
+          kernel: (D, H, seed) => initKernel(D, 4 * H, seed),
+          recurrentKernel: (_D, H, seed) => initRecurrentKernel(H, seed, 4 * H),
+          bias: (_D, H) => tf.tensor1d(new Float32Array(4 * H).fill(unitForgetBias ? 1 : 0, H, 2 * H)),
+        },
       },
-      lstmMath(options),
+      lstmMath(options, checkBoolean('useBias', config.useBias, true)),
     );
     this.activation = options.activation;
     this.recurrentActivation = options.recurrentActivation;
@@ -181,9 +191,9 @@ export class LSTM extends RecurrentCell {
   backward(tape: RNNTape, upstream: LSTMUpstream, options: { returnStateGradients?: boolean } = {}): LSTMGrads {
     const g = this.backwardStates(tape, upstream, options);
     const out: LSTMGrads = {
-      kernel: g.kernel,
-      recurrentKernel: g.recurrentKernel,
-      bias: g.bias as tf.Tensor1D | null,
+      kernel: g.params.kernel as tf.Tensor2D,
+      recurrentKernel: g.params.recurrentKernel as tf.Tensor2D,
+      bias: (g.params.bias ?? null) as tf.Tensor1D | null,
       input: g.input,
       initialState: g.initial[0],
       initialCell: g.initial[1],
@@ -195,7 +205,7 @@ export class LSTM extends RecurrentCell {
   /** The weight gradients alone (no ∂x, ∂h0, ∂c0). */
   weightGradients(tape: RNNTape, upstream: LSTMUpstream): Pick<LSTMGrads, 'kernel' | 'recurrentKernel' | 'bias'> {
     const g = this.weightGradientsStates(tape, upstream);
-    return { kernel: g.kernel, recurrentKernel: g.recurrentKernel, bias: g.bias as tf.Tensor1D | null };
+    return { kernel: g.kernel as tf.Tensor2D, recurrentKernel: g.recurrentKernel as tf.Tensor2D, bias: (g.bias ?? null) as tf.Tensor1D | null };
   }
 
   /**

@@ -1,15 +1,16 @@
 /**
- * What every cell class shares: its weights as tf.Variables with Keras's names, shapes, order and
- * seeded initializers; getWeights/setWeights; the forward pass that records a tape; the manual
- * backward; the differentiable application. The math is the cell's CellMath (cell.ts), run by the
- * time-step driver (src/scan/scan.ts). SimpleRNN, LSTM and GRU are thin classes over this.
+ * What every cell class shares: its parameters as tf.Variables, made from what the cell's math
+ * declares (names, shapes, order) with seeded initializers; getWeights/setWeights; the forward pass
+ * that records a tape; the manual backward; the differentiable application. The math is the cell's
+ * CellMath (src/scan/contract.ts), run by the time-step driver (src/scan/scan.ts). SimpleRNN, LSTM
+ * and GRU are thin classes over this.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { CellMath, CellWeights } from './cell';
 import { checkBoolean, checkFields, checkFinite, checkInput, checkPositiveInt, checkShape, checkTensor, checkTensorShape, describe, fieldsText, fmt } from './checks';
-import { DifferentiableOptions, differentiableScan } from './differentiable';
-import { RNNTape } from './tape';
-import { ScanTape, scanBackward, scanForward } from '../scan/scan';
+import type { CellMath, Params } from '../scan/contract';
+import { DifferentiableOptions, differentiableScan } from '../scan/differentiable';
+import { scanBackward, scanForward } from '../scan/scan';
+import { RNNTape, ScanTape } from '../scan/tape';
 
 /** The config every cell takes. */
 export interface RecurrentCellConfig {
@@ -23,24 +24,18 @@ export interface RecurrentCellConfig {
   name?: string;
 }
 
-/** How a cell class describes its weights to the base class. */
+/** How a cell class describes its variables to the base class (their shapes are the math's). */
 export interface CellShape {
   /** Default name prefix ('simple_rnn', 'lstm', 'gru'). */
   prefix: string;
-  gates: number;
-  /** The bias's shape for H units. */
-  biasShape(H: number): number[];
-  /** Its initial value (zeros; an LSTM's forget block 1 with unitForgetBias). */
-  initBias(H: number): tf.Tensor;
-  kernel(D: number, H: number, seed: number): tf.Tensor2D;
-  recurrentKernel(H: number, seed: number): tf.Tensor2D;
+  /** The initial value of each declared parameter, by name, for D input features and H units. */
+  init: Readonly<Record<string, (D: number, H: number, seed: number) => tf.Tensor>>;
 }
 
 /** Gradients of one backward pass, by state, in the driver's terms (the classes name them). */
 export interface StateGradients {
-  kernel: tf.Tensor2D;
-  recurrentKernel: tf.Tensor2D;
-  bias: tf.Tensor | null;
+  /** By parameter name. */
+  params: Record<string, tf.Tensor>;
   input: tf.Tensor;
   initial: tf.Tensor[];
   state?: tf.Tensor;
@@ -58,10 +53,8 @@ export abstract class RecurrentCell {
   readonly units: number;
   readonly useBias: boolean;
   readonly name: string;
-  readonly kernel: tf.Variable<tf.Rank.R2>; // [D, G·H]
-  readonly recurrentKernel: tf.Variable<tf.Rank.R2>; // [H, G·H]
-  /** null when useBias is false. */
-  readonly bias: tf.Variable | null;
+  /** The variables, by parameter name, in the order the math declares them. */
+  readonly variables: Readonly<Record<string, tf.Variable>>;
   private disposed = false;
 
   protected constructor(
@@ -81,26 +74,38 @@ export abstract class RecurrentCell {
     const n = counters.get(shape.prefix) ?? 0;
     counters.set(shape.prefix, n + 1);
     this.name = config.name ?? `${shape.prefix}_${n}`;
-    const [D, H, G] = [this.inputDim, this.units, shape.gates];
-    for (const [what, dims] of [['kernel', [D, G * H]], ['recurrentKernel', [H, G * H]]] as const) {
-      if (dims[0] * dims[1] > MAX_ELEMENTS) {
-        throw new Error(`expected ${what} of at most ${MAX_ELEMENTS} values, got ${fmt(dims)} = ${dims[0] * dims[1]} (inputDim ${D}, units ${H})`);
-      }
+    const [D, H] = [this.inputDim, this.units];
+    for (const p of math.parameters) {
+      const dims = p.shape(D, H);
+      const n = dims.reduce((a, b) => a * b, 1);
+      if (n > MAX_ELEMENTS) throw new Error(`expected ${p.name} of at most ${MAX_ELEMENTS} values, got ${fmt(dims)} = ${n} (inputDim ${D}, units ${H})`);
     }
-    const made: tf.Variable[] = [];
-    const variable = <R extends tf.Rank>(make: () => tf.Tensor<R>, suffix: string): tf.Variable<R> => {
-      const v = tf.tidy(() => tf.variable(make(), true, `${this.name}/${suffix}`));
-      made.push(v);
-      return v;
-    };
+    const made: Record<string, tf.Variable> = {};
     try {
-      this.kernel = variable(() => shape.kernel(D, H, seed), 'kernel');
-      this.recurrentKernel = variable(() => shape.recurrentKernel(H, seed), 'recurrent_kernel');
-      this.bias = this.useBias ? variable(() => shape.initBias(H), 'bias') : null;
+      for (const p of math.parameters) {
+        const init = shape.init[p.name];
+        made[p.name] = tf.tidy(() => tf.variable(init(D, H, seed), true, `${this.name}/${p.kerasName}`));
+      }
     } catch (e) {
-      tf.dispose(made); // nothing half-made stays behind
+      tf.dispose(Object.values(made)); // nothing half-made stays behind
       throw e;
     }
+    this.variables = made;
+  }
+
+  /** W [D, G·H]. */
+  get kernel(): tf.Variable<tf.Rank.R2> {
+    return this.variables.kernel as tf.Variable<tf.Rank.R2>;
+  }
+
+  /** U [H, G·H]. */
+  get recurrentKernel(): tf.Variable<tf.Rank.R2> {
+    return this.variables.recurrentKernel as tf.Variable<tf.Rank.R2>;
+  }
+
+  /** The bias, or null when useBias is false. */
+  get bias(): tf.Variable | null {
+    return this.variables.bias ?? null;
   }
 
   /** True after dispose(). */
@@ -108,9 +113,9 @@ export abstract class RecurrentCell {
     return this.disposed;
   }
 
-  /** The trainable variables, in tf.layers order: kernel, recurrentKernel[, bias]. */
+  /** The trainable variables, in tf.layers order: kernel, recurrentKernel[, bias] (as declared). */
   get trainableWeights(): tf.Variable[] {
-    return this.bias === null ? [this.kernel, this.recurrentKernel] : [this.kernel, this.recurrentKernel, this.bias];
+    return Object.values(this.variables);
   }
 
   countParams(): number {
@@ -130,7 +135,7 @@ export abstract class RecurrentCell {
    */
   setWeights(weights: tf.Tensor[]): void {
     this.checkLive();
-    const names = this.useBias ? ['kernel', 'recurrentKernel', 'bias'] : ['kernel', 'recurrentKernel'];
+    const names = Object.keys(this.variables);
     if (!Array.isArray(weights) || weights.length !== names.length) {
       const got = Array.isArray(weights) ? `${weights.length} weights` : describe(weights);
       throw new Error(`expected ${names.length} weights [${names.join(', ')}], got ${got}`);
@@ -158,8 +163,8 @@ export abstract class RecurrentCell {
     }
   }
 
-  protected weights(): CellWeights {
-    return { kernel: this.kernel, recurrentKernel: this.recurrentKernel, bias: this.bias };
+  protected weights(): Params {
+    return this.variables;
   }
 
   /** The state names for messages: ['initial state'] or ['initial state', 'initial cell state']. */
@@ -237,19 +242,18 @@ export abstract class RecurrentCell {
       const H = this.units;
       const input = tape.unbatched ? tf.reshape(g.x as tf.Tensor3D, [T, D]) : (g.x as tf.Tensor3D);
       const initial = (g.initial as tf.Tensor2D[]).map((s) => (tape.unbatched ? tf.reshape(s, [H]) : s));
-      const out: StateGradients = { kernel: g.kernel, recurrentKernel: g.recurrentKernel, bias: g.bias, input, initial };
+      const out: StateGradients = { params: g.params, input, initial };
       if (g.state !== undefined) out.state = tape.unbatched ? tf.reshape(g.state, [T, H]) : g.state;
       return out as unknown as tf.TensorContainerObject;
     }) as unknown as StateGradients;
   }
 
   /** The weight gradients alone (no ∂x, no ∂states_0): what a first layer's training step needs. */
-  protected weightGradientsStates(tape: RNNTape, upstream: unknown): { kernel: tf.Tensor2D; recurrentKernel: tf.Tensor2D; bias: tf.Tensor | null } {
+  protected weightGradientsStates(tape: RNNTape, upstream: unknown): Record<string, tf.Tensor> {
     return tf.tidy(() => {
       const u = this.checkUpstream(tape, upstream);
-      const g = scanBackward(this.math, u.scan, { dSequence: u.dSeq, dLast: u.dLast }, { inputGradients: false });
-      return { kernel: g.kernel, recurrentKernel: g.recurrentKernel, bias: g.bias } as unknown as tf.TensorContainerObject;
-    }) as unknown as { kernel: tf.Tensor2D; recurrentKernel: tf.Tensor2D; bias: tf.Tensor | null };
+      return scanBackward(this.math, u.scan, { dSequence: u.dSeq, dLast: u.dLast }, { inputGradients: false }).params;
+    });
   }
 
   /**
@@ -269,7 +273,7 @@ export abstract class RecurrentCell {
       inputGradient: checkBoolean('inputGradient', o.inputGradient, true),
       mask: o.mask == null ? null : (o.mask as tf.Tensor2D),
     };
-    return differentiableScan(this.math, x as tf.Tensor3D, this.weights(), initial.map((s) => (s == null ? null : (s as tf.Tensor2D))), checked);
+    return differentiableScan(this.math, x as tf.Tensor3D, this.weights(), initial.map((s) => (s == null ? null : (s as tf.Tensor2D))), this.units, checked);
   }
 }
 

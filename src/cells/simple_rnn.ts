@@ -28,15 +28,16 @@
  * terms that cancel, and σ rounds near 1/2: both lose digits whenever h is near 0 (src/scan/ops.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { ACTIVATIONS, Activation } from './activations';
-import type { BackwardRun, CellMath, ForwardRun } from './cell';
-import { checkOneOf } from './checks';
-import type { DifferentiableOptions } from './differentiable';
+import { ACTIVATIONS, Activation, activate, derivativeFromOutput, stepNeedsAutodiff } from './activations';
+import { checkBoolean, checkOneOf } from './checks';
 import { RecurrentCell, RecurrentCellConfig, checkBatchedInput, checkFunctionalWeights } from './recurrent_cell';
-import { RNNTape } from './tape';
 import { initBias, initKernel, initRecurrentKernel } from '../init';
-import { differentiableScan } from './differentiable';
+import { BackwardRun, CellMath, ForwardRun, kerasParameters } from '../scan/contract';
+import { DifferentiableOptions, differentiableScan } from '../scan/differentiable';
 import type { FusedAct } from '../scan/ops';
+import { withStepAutodiff } from '../scan/step_autodiff';
+import { RNNTape } from '../scan/tape';
+import { maskedPrevious, maskedRecurrent, recurrentThroughMask } from './dropout';
 
 export type { Activation };
 /** The tape of a SimpleRNN's forward (the one tape type all cells share). */
@@ -52,38 +53,44 @@ interface SimpleBackwardRun extends BackwardRun {
   Ut: tf.Tensor2D; // Uᵀ [H, H]
 }
 
-/** The step math of a SimpleRNN with activation `activation`. */
-export function simpleRNNMath(activation: Activation): CellMath<SimpleForwardRun, SimpleBackwardRun> {
-  return {
+/**
+ * The step math of a SimpleRNN with activation `activation`. With recurrent dropout (constant
+ * `recurrent`, m [B, H]) the product is (h_{t-1} ⊙ m) · U, and dh_{t-1} = (da · Uᵀ) ⊙ m.
+ */
+export function simpleRNNMath(activation: Activation, useBias = true): CellMath {
+  const math: CellMath<SimpleForwardRun, SimpleBackwardRun> = {
     name: 'SimpleRNN',
     gates: 1,
     stateNames: ['h'],
     savedNames: [],
-    recurrentBias: false,
+    parameters: kerasParameters(1, useBias ? (_D, H) => [H] : null),
     prepareForward(w) {
       // The bias is added after x_t·W + h_{t−1}·U, in the textbook loop's order: a strongly driven
       // recurrence amplifies any difference in round-off, and this way a step rounds exactly as
       // tanh(x_t·W + h·U + b) does (P = X·W before the loop computes each row as x_t·W would).
-      const b = w.bias as tf.Tensor1D | null;
-      return { projectionKernel: w.kernel, projectionBias: null, U: w.recurrentKernel, b, act: activation === 'relu' && b === null ? 'relu' : 'linear' };
+      const b = (w.bias ?? null) as tf.Tensor1D | null;
+      const U = w.recurrentKernel as tf.Tensor2D;
+      return { projectionKernel: w.kernel as tf.Tensor2D, projectionBias: null, U, b, act: activation === 'relu' && b === null ? 'relu' : 'linear' };
     },
-    forwardStep(run, p, [h], ops) {
-      let a = ops.matMulAdd(h, run.U, p, run.act); // x_t·W + h_{t-1}·U (relu fused when there is no bias)  [B, H]
+    forwardStep(run, p, [h], ops, constants) {
+      let a = ops.matMulAdd(maskedPrevious(h, constants), run.U, p, run.act); // x_t·W + h_{t-1}·U (relu fused when there is no bias)  [B, H]
       if (run.b !== null) a = tf.add(a, run.b) as tf.Tensor2D; // a_t  [B, H]
-      const hNext = activation === 'tanh' ? tf.tanh(a) : activation === 'relu' && run.b !== null ? tf.relu(a) : a; // h_t
+      const fused = activation === 'linear' || (activation === 'relu' && run.b === null);
+      const hNext = activation === 'tanh' ? tf.tanh(a) : fused ? a : activate(activation, a); // h_t
       return { states: [hNext as tf.Tensor2D], saved: [] };
     },
     prepareBackward(w, tape) {
       const h = tape.states[0];
-      const deriv = activation === 'tanh' ? tf.sub(1, tf.square(h)) : activation === 'relu' ? tf.step(h) : null; // act'(a_t)
-      return { Ut: tf.transpose(w.recurrentKernel), coefficients: deriv === null ? [] : [deriv as tf.Tensor3D] };
+      const deriv = activation === 'tanh' ? tf.sub(1, tf.square(h)) : activation === 'relu' ? tf.step(h) : derivativeFromOutput(activation, h); // act'(a_t)
+      return { Ut: tf.transpose(w.recurrentKernel as tf.Tensor2D), coefficients: deriv === null ? [] : [deriv as tf.Tensor3D] };
     },
-    backwardStep(run, coefficients, [dh], dSeqPrev, ops, wantPrevious) {
+    backwardStep(run, coefficients, [dh], dSeqPrev, ops, wantPrevious, constants) {
       const da = coefficients.length === 0 ? dh : (tf.mul(dh, coefficients[0]) as tf.Tensor2D); // ∂L/∂a_t  [B, H]
-      return { dProjection: da, dStatesPrevious: wantPrevious ? [ops.matMulAdd(da, run.Ut, dSeqPrev)] : [] }; // dh_{t-1}
+      return { dProjection: da, dStatesPrevious: wantPrevious ? [recurrentThroughMask(ops, da, run.Ut, dSeqPrev, constants)] : [] }; // dh_{t-1}
     },
-    biasGradient: (sums, hasBias) => (hasBias ? sums.projectionBias : null),
+    recurrentOperands: maskedRecurrent,
   };
+  return (stepNeedsAutodiff(activation) ? withStepAutodiff(math as unknown as CellMath) : math) as CellMath;
 }
 
 export interface SimpleRNNConfig extends RecurrentCellConfig {
@@ -128,23 +135,27 @@ export interface SimpleRNNOutput {
 
 const SHAPE = {
   prefix: 'simple_rnn',
-  gates: 1,
-  biasShape: (H: number) => [H],
-  initBias: (H: number) => initBias(H),
-  kernel: (D: number, H: number, seed: number) => initKernel(D, H, seed),
-  recurrentKernel: (H: number, seed: number) => initRecurrentKernel(H, seed),
+  init: {
+    kernel: (D: number, H: number, seed: number) => initKernel(D, H, seed),
+    recurrentKernel: (_D: number, H: number, seed: number) => initRecurrentKernel(H, seed),
+    bias: (_D: number, H: number) => initBias(H),
+  },
 };
 
 export class SimpleRNN extends RecurrentCell {
   readonly activation: Activation;
-  declare readonly bias: tf.Variable<tf.Rank.R1> | null; // [H]
+
+  /** b [H], or null when useBias is false. */
+  override get bias(): tf.Variable<tf.Rank.R1> | null {
+    return (this.variables.bias ?? null) as tf.Variable<tf.Rank.R1> | null;
+  }
 
   constructor(config: SimpleRNNConfig) {
     if (config == null || typeof config !== 'object') {
       throw new Error(`expected a config { inputDim, units, ... }, got ${String(config)}`);
     }
     const activation = checkOneOf('activation', config.activation ?? 'tanh', ACTIVATIONS);
-    super(config, SHAPE, simpleRNNMath(activation));
+    super(config, SHAPE, simpleRNNMath(activation, checkBoolean('useBias', config.useBias, true)));
     this.activation = activation;
   }
 
@@ -165,9 +176,9 @@ export class SimpleRNN extends RecurrentCell {
   backward(tape: RNNTape, upstream: SimpleRNNUpstream, options: BackwardOptions = {}): SimpleRNNGrads {
     const g = this.backwardStates(tape, upstream, options);
     const out: SimpleRNNGrads = {
-      kernel: g.kernel,
-      recurrentKernel: g.recurrentKernel,
-      bias: g.bias as tf.Tensor1D | null,
+      kernel: g.params.kernel as tf.Tensor2D,
+      recurrentKernel: g.params.recurrentKernel as tf.Tensor2D,
+      bias: (g.params.bias ?? null) as tf.Tensor1D | null,
       input: g.input,
       initialState: g.initial[0],
     };
@@ -181,7 +192,7 @@ export class SimpleRNN extends RecurrentCell {
    */
   weightGradients(tape: RNNTape, upstream: SimpleRNNUpstream): SimpleRNNWeightGrads {
     const g = this.weightGradientsStates(tape, upstream);
-    return { kernel: g.kernel, recurrentKernel: g.recurrentKernel, bias: g.bias as tf.Tensor1D | null };
+    return { kernel: g.kernel as tf.Tensor2D, recurrentKernel: g.recurrentKernel as tf.Tensor2D, bias: (g.bias ?? null) as tf.Tensor1D | null };
   }
 
   /**
@@ -208,8 +219,9 @@ function functionalSimpleRNN(
   const act = checkOneOf('activation', activation, ACTIVATIONS);
   const { D, H } = checkFunctionalWeights(1, kernel, recurrentKernel, bias, (n) => [n]);
   checkBatchedInput(x, D, H, [['initial state', h0]]);
-  const cell = simpleRNNMath(act);
-  return differentiableScan(cell, x, { kernel, recurrentKernel, bias: bias ?? null }, [h0 ?? null], { returnSequences })[0];
+  const cell = simpleRNNMath(act, bias != null);
+  const params: Record<string, tf.Tensor> = bias == null ? { kernel, recurrentKernel } : { kernel, recurrentKernel, bias };
+  return differentiableScan(cell, x, params, [h0 ?? null], H, { returnSequences })[0];
 }
 
 /**

@@ -3,11 +3,12 @@
  * `model.save`, tfjs-converter or our export), read through SafeDir: every weight path is
  * relative to model.json's directory and stays inside it, no link is followed, and each group's
  * files must hold exactly the bytes its weight specs declare (Σ size(shape) · bytes per dtype)
- * before any of them is read.
+ * before any of them is read. Weight names appear once and float values are finite (weight_checks.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { JsonField } from './json_field';
 import { DEFAULT_MAX_BYTES, RefusedFileError, SafeDir } from './safe_dir';
+import { checkWeights } from './weight_checks';
 
 const MODEL_JSON_MAX_BYTES = 64 * 2 ** 20;
 const MAX_RANK = 16;
@@ -59,6 +60,10 @@ export function readModelArtifacts(dir: string, maxBytes: number = DEFAULT_MAX_B
     paths.forEach((p, i) => buffers.push(d.read(p, { bytes: sizes[i], maxBytes }).buffer as ArrayBuffer));
     weightSpecs.push(...weights.map((w) => w.spec));
   }
+  const weightData = tf.io.CompositeArrayBuffer.join(buffers);
+  checkWeights(weightSpecs, weightData, (reason) => {
+    throw new RefusedFileError(file, reason);
+  });
   const optionalString = (key: string): string | undefined => (json.has(key) ? json.get(key).string() : undefined);
   return {
     modelTopology: topology as tf.io.ModelArtifacts['modelTopology'],
@@ -67,6 +72,6 @@ export function readModelArtifacts(dir: string, maxBytes: number = DEFAULT_MAX_B
     convertedBy: json.has('convertedBy') ? json.get('convertedBy').orNull((f) => f.string()) : undefined,
     trainingConfig: json.has('trainingConfig') ? (json.get('trainingConfig').object() as unknown as tf.io.TrainingConfig) : undefined,
     weightSpecs,
-    weightData: tf.io.CompositeArrayBuffer.join(buffers),
+    weightData,
   };
 }

@@ -20,7 +20,7 @@ export class GRULayer extends RecurrentLayer {
   constructor(args: GRULayerArgs) {
     const activations = checkLayerArgs({ name: 'GRU', extraKeys: ['recurrentActivation', 'resetAfter'], gated: true }, args);
     const resetAfter = args.resetAfter === true;
-    const named = { ...withDefaultName(args, 'gru'), ...activations };
+    const named = { ...withDefaultName(args, 'gru', GRULayer.className), ...activations };
     const cell = resetAfter ? new GRUResetAfterCell(named) : tf.layers.gruCell({ ...named, resetAfter: false } as StockCellArgs);
     super({ ...named, cell }, gruMath({ ...activations, resetAfter }));
     this.resetAfter = resetAfter;

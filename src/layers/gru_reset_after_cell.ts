@@ -29,6 +29,16 @@ export interface GRUResetAfterCellArgs extends LayerArgs {
   recurrentActivation?: string;
   /** Kept for getConfig. */
   implementation?: number | null;
+  /** Penalties and constraints of the three weights (tf.layers.gruCell's). */
+  kernelRegularizer?: unknown;
+  recurrentRegularizer?: unknown;
+  biasRegularizer?: unknown;
+  kernelConstraint?: unknown;
+  recurrentConstraint?: unknown;
+  biasConstraint?: unknown;
+  /** Kept for getConfig (the masks are drawn by our layer). */
+  dropout?: number;
+  recurrentDropout?: number;
 }
 
 export class GRUResetAfterCell extends tf.layers.Layer {
@@ -39,7 +49,7 @@ export class GRUResetAfterCell extends tf.layers.Layer {
   kernel: tf.LayerVariable | null = null; // [D, 3H]
   recurrentKernel: tf.LayerVariable | null = null; // [H, 3H]
   bias: tf.LayerVariable | null = null; // [2, 3H]
-  // What tf.RNN expects of a cell; dropout is refused by our layers, so these stay unset.
+  // What tf.RNN expects of a cell; our layer draws the dropout masks, so these stay unset.
   declare dropoutMask: tf.Tensor | tf.Tensor[];
   declare recurrentDropoutMask: tf.Tensor | tf.Tensor[];
   private readonly stock: StockGRUCell;
@@ -47,6 +57,7 @@ export class GRUResetAfterCell extends tf.layers.Layer {
   constructor(args: GRUResetAfterCellArgs) {
     super(args);
     const { units, useBias, kernelInitializer, recurrentInitializer, biasInitializer, activation, recurrentActivation, implementation } = args;
+    const { kernelRegularizer, recurrentRegularizer, biasRegularizer, kernelConstraint, recurrentConstraint, biasConstraint, dropout, recurrentDropout } = args;
     this.stock = tf.layers.gruCell({
       units,
       useBias,
@@ -56,6 +67,14 @@ export class GRUResetAfterCell extends tf.layers.Layer {
       activation,
       recurrentActivation,
       implementation,
+      kernelRegularizer,
+      recurrentRegularizer,
+      biasRegularizer,
+      kernelConstraint,
+      recurrentConstraint,
+      biasConstraint,
+      dropout,
+      recurrentDropout,
     } as StockGRUCellArgs);
     this.units = units;
     this.stateSize = units;
@@ -67,9 +86,9 @@ export class GRUResetAfterCell extends tf.layers.Layer {
     const D = shape[shape.length - 1] as number;
     const H = this.units;
     const s = this.stock;
-    this.kernel = this.addWeight('kernel', [D, 3 * H], 'float32', s.kernelInitializer, undefined, true);
-    this.recurrentKernel = this.addWeight('recurrent_kernel', [H, 3 * H], 'float32', s.recurrentInitializer, undefined, true);
-    this.bias = this.useBias ? this.addWeight('bias', [2, 3 * H], 'float32', s.biasInitializer, undefined, true) : null;
+    this.kernel = this.addWeight('kernel', [D, 3 * H], 'float32', s.kernelInitializer, s.kernelRegularizer, true, s.kernelConstraint);
+    this.recurrentKernel = this.addWeight('recurrent_kernel', [H, 3 * H], 'float32', s.recurrentInitializer, s.recurrentRegularizer, true, s.recurrentConstraint);
+    this.bias = this.useBias ? this.addWeight('bias', [2, 3 * H], 'float32', s.biasInitializer, s.biasRegularizer, true, s.biasConstraint) : null;
     this.built = true;
   }
 

@@ -7,6 +7,8 @@ export { simpleRNN, SimpleRNNLayer } from './simple_rnn_layer';
 export { lstm, LSTMLayer } from './lstm_layer';
 export { gru, GRULayer } from './gru_layer';
 export { RecurrentLayer } from './recurrent_layer';
+export { rnn, RNNLayer, registerCell } from './rnn_layer';
+export type { RNNLayerArgs } from './rnn_layer';
 export { loadLayersModel } from './load_layers_model';
 export { fitTruncatedBPTT } from './truncated_bptt';
 export type { TruncatedBPTTOptions } from './truncated_bptt';

@@ -58,7 +58,36 @@ export interface RecurrentLayerArgs {
    * Keras LSTM and GRU spells it out.
    */
   implementation?: number | null;
+  /** Fraction of the input's features dropped in training, one mask per batch fixed over time. Default 0. */
+  dropout?: number;
+  /** Fraction of h_{t-1}'s units dropped where it enters the recurrent product, in training, one mask per batch. Default 0. */
+  recurrentDropout?: number;
+  /** (ones, rate) → mask: replaces tf.dropout when drawing the masks, called as tf.layers calls it. */
+  dropoutFunc?: ((ones: tf.Tensor, rate: number) => tf.Tensor) | null;
+  /** Seed of the dropout masks (Keras 3's key); unseeded draws without it. */
+  seed?: number | null;
+  /** Penalties (tf.regularizers.l1l2(…), or a name): added to the model's losses, so fit() minimises them. */
+  kernelRegularizer?: RegularizerArg;
+  recurrentRegularizer?: RegularizerArg;
+  biasRegularizer?: RegularizerArg;
+  /** A penalty on the layer's outputs (every output tensor, summed, as Keras 3), in training. */
+  activityRegularizer?: RegularizerArg;
+  /** Projections (tf.constraints.maxNorm(…), or a name) applied after every update of the weight, and by setWeights. */
+  kernelConstraint?: ConstraintArg;
+  recurrentConstraint?: ConstraintArg;
+  biasConstraint?: ConstraintArg;
+  /** With returnSequences and a mask: zeros at masked steps (Keras ≥ 2.4's behaviour) rather than the carried output. Default false. */
+  zeroOutputForMask?: boolean;
+  /** Keras 2's way to give the input shape: inputShape [inputLength, inputDim]. */
+  inputDim?: number;
+  /** With inputDim: the number of time steps (absent: any). */
+  inputLength?: number;
 }
+
+/** A regularizer as tf.layers takes it. */
+export type RegularizerArg = StockArgs['kernelRegularizer'] | tf.serialization.ConfigDict | null;
+/** A constraint as tf.layers takes it. */
+export type ConstraintArg = StockArgs['kernelConstraint'] | tf.serialization.ConfigDict | null;
 
 export interface LSTMLayerArgs extends RecurrentLayerArgs {
   /** Of the gates i, f, o: 'hardSigmoid' (tf.layers' default) or 'sigmoid' (Keras's). */
@@ -80,26 +109,21 @@ export interface GRULayerArgs extends RecurrentLayerArgs {
 
 export type SimpleRNNLayerArgs = RecurrentLayerArgs;
 
-/** tf.layers options that our layers do not implement, and the one value of each that means "off". */
+/**
+ * tf.layers options that our layers do not implement, and the one value of each that means "off".
+ * unroll changes nothing in the math (we always run our own loop): unroll true is accepted too.
+ */
 const OFF_VALUES: Record<string, unknown> = {
-  dropout: 0,
-  recurrentDropout: 0,
-  dropoutFunc: null,
-  kernelRegularizer: null,
-  recurrentRegularizer: null,
-  biasRegularizer: null,
-  activityRegularizer: null,
-  kernelConstraint: null,
-  recurrentConstraint: null,
-  biasConstraint: null,
-  unroll: false,
   timeMajor: false,
-  zeroOutputForMask: false,
   numConstants: null,
 };
 
-/** Keys a tf.layers.Layer takes, or that serialization adds, which we pass through. */
-const LAYER_KEYS = ['name', 'trainable', 'dtype', 'inputShape', 'batchInputShape', 'batchSize', 'weights', 'inputDType'];
+/**
+ * Keys a tf.layers.Layer takes, or that serialization adds, which we pass through. Policy for keys
+ * from newer Keras: a key is accepted only where we know what it means (seed: the dropout masks'
+ * seed); any other unknown key is refused by name, never ignored.
+ */
+const LAYER_KEYS = ['name', 'trainable', 'dtype', 'inputShape', 'batchInputShape', 'batchSize', 'weights', 'inputDType', 'inputDim', 'inputLength'];
 const COMMON_KEYS = [
   'units',
   'activation',
@@ -112,6 +136,19 @@ const COMMON_KEYS = [
   'goBackwards',
   'stateful',
   'implementation',
+  'unroll',
+  'dropout',
+  'recurrentDropout',
+  'dropoutFunc',
+  'seed',
+  'kernelRegularizer',
+  'recurrentRegularizer',
+  'biasRegularizer',
+  'activityRegularizer',
+  'kernelConstraint',
+  'recurrentConstraint',
+  'biasConstraint',
+  'zeroOutputForMask',
 ];
 
 /** What a layer adds to the common config: its extra keys. */
@@ -150,7 +187,15 @@ export function checkLayerArgs(kind: LayerKind, args: unknown): CheckedActivatio
     throw new Error(`expected ${key} to be ${off == null ? 'absent or null' : String(off)} (${kind.name} layers of tfjs-rnn do not implement ${key}), got ${describe(v)}`);
   }
   checkPositiveInt('units', a.units);
-  for (const key of ['useBias', 'returnSequences', 'returnState', 'goBackwards', 'stateful', 'resetAfter', 'unitForgetBias', 'trainable']) {
+  for (const key of ['dropout', 'recurrentDropout']) {
+    const v = a[key];
+    if (v != null && (typeof v !== 'number' || !(v >= 0 && v < 1))) throw new Error(`expected ${key} to be a number in [0, 1), got ${describe(v)}`);
+  }
+  if (a.dropoutFunc != null && typeof a.dropoutFunc !== 'function') throw new Error(`expected dropoutFunc to be a function (ones, rate) => mask, got ${describe(a.dropoutFunc)}`);
+  if (a.seed != null && (typeof a.seed !== 'number' || !Number.isInteger(a.seed))) throw new Error(`expected seed to be an integer, got ${describe(a.seed)}`);
+  if (a.inputDim != null) checkPositiveInt('inputDim', a.inputDim);
+  if (a.inputLength != null) checkPositiveInt('inputLength', a.inputLength);
+  for (const key of ['useBias', 'returnSequences', 'returnState', 'goBackwards', 'stateful', 'resetAfter', 'unitForgetBias', 'trainable', 'unroll', 'zeroOutputForMask']) {
     if (a[key] !== null) checkBoolean(key, a[key], false);
   }
   if (a.dtype != null && a.dtype !== 'float32') throw new Error(`expected dtype 'float32', got ${describe(a.dtype)}`);
@@ -165,12 +210,19 @@ export function checkLayerArgs(kind: LayerKind, args: unknown): CheckedActivatio
 const nameCounts = new Map<string, number>();
 
 /**
- * args with a name: the given one, else Keras's style `prefix`, `prefix_1`, … (tf.layers would
- * derive one from our class name, 'tfjs_rnn_lstm_TfjsRnnLSTM1').
+ * args as the layer takes them: a name (the given one, else `<prefix>_<className><n>`, unique in the
+ * process as tf.layers' own 'lstm_LSTM1' is, so it never clashes with a loaded Keras model's
+ * 'lstm' nor with a stock layer's), and Keras 2's inputDim/inputLength as inputShape.
  */
-export function withDefaultName<A extends { name?: string }>(args: A, prefix: string): A {
-  if (args.name != null) return args;
-  const n = nameCounts.get(prefix) ?? 0;
-  nameCounts.set(prefix, n + 1);
-  return { ...args, name: n === 0 ? prefix : `${prefix}_${n}` };
+export function withDefaultName<A extends { name?: string; inputDim?: number; inputLength?: number; inputShape?: Array<number | null>; batchInputShape?: Array<number | null> }>(
+  args: A,
+  prefix: string,
+  className: string,
+): A {
+  let out = args;
+  if (args.inputDim != null && args.inputShape == null && args.batchInputShape == null) out = { ...out, inputShape: [args.inputLength ?? null, args.inputDim] };
+  if (out.name != null) return out;
+  const n = (nameCounts.get(className) ?? 0) + 1;
+  nameCounts.set(className, n);
+  return { ...out, name: `${prefix}_${className}${n}` };
 }

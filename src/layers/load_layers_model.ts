@@ -11,14 +11,15 @@
  * inside model.json's directory (no '../', no absolute path, no links), and files must hold the
  * bytes the manifest declares.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { describe } from '../cells/checks';
+import { modelDirectory } from '../io/model_files';
 import { readModelArtifacts } from '../io/tfjs_artifacts';
+import { checkArtifactWeights } from '../io/weight_checks';
 import { GRULayer } from './gru_layer';
 import { LSTMLayer } from './lstm_layer';
 import { SimpleRNNLayer } from './simple_rnn_layer';
+import { renameClasses } from './stock_names';
 
 /** Stock (Keras and tf.layers) class names, and our layer that replaces each. */
 const OURS: Readonly<Record<string, string>> = {
@@ -31,27 +32,7 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** A copy of a (pythonic, as stored) model topology with each recurrent layer's class_name ours. */
 export function withOurLayers(topology: Json): Json {
-  if (Array.isArray(topology)) return topology.map(withOurLayers);
-  if (topology === null || typeof topology !== 'object') return topology;
-  const out: { [key: string]: Json } = {};
-  for (const [key, value] of Object.entries(topology)) {
-    out[key] = key === 'class_name' && typeof value === 'string' && value in OURS ? OURS[value] : withOurLayers(value);
-  }
-  return out;
-}
-
-/** The directory of a model.json path (or the directory itself); 'file://' is accepted as tfjs-node writes it. */
-function modelDirectory(given: string): string {
-  const p = given.startsWith('file://') ? given.slice('file://'.length) : given;
-  let isDir = false;
-  try {
-    isDir = fs.statSync(p).isDirectory();
-  } catch {
-    throw new Error(`expected a path to model.json or to its directory, got ${given}, which does not exist`);
-  }
-  if (isDir) return p;
-  if (path.basename(p) !== 'model.json') throw new Error(`expected a path to model.json or to its directory, got ${given}`);
-  return path.dirname(p);
+  return renameClasses(topology, OURS) as Json;
 }
 
 async function artifactsFrom(from: string | tf.io.IOHandler): Promise<tf.io.ModelArtifacts> {
@@ -70,6 +51,7 @@ async function artifactsFrom(from: string | tf.io.IOHandler): Promise<tf.io.Mode
  */
 export async function loadLayersModel(from: string | tf.io.IOHandler): Promise<tf.LayersModel> {
   const artifacts = await artifactsFrom(from);
+  checkArtifactWeights(artifacts); // duplicate weight names and NaN/Infinity refused, naming the weight
   const topology = artifacts.modelTopology;
   if (topology == null || topology instanceof ArrayBuffer || typeof topology !== 'object') {
     throw new Error(`expected a layers model (a modelTopology object, format 'layers-model'), got ${topology == null ? 'no modelTopology' : 'a graph model'}`);

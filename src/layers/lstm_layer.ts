@@ -16,7 +16,7 @@ export class LSTMLayer extends RecurrentLayer {
 
   constructor(args: LSTMLayerArgs) {
     const activations = checkLayerArgs({ name: 'LSTM', extraKeys: ['recurrentActivation', 'unitForgetBias'], gated: true }, args);
-    const named = withDefaultName(args, 'lstm');
+    const named = withDefaultName(args, 'lstm', LSTMLayer.className);
     super({ ...named, cell: tf.layers.lstmCell({ ...named, ...activations } as StockCellArgs) }, lstmMath(activations));
   }
 }

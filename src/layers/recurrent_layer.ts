@@ -6,69 +6,109 @@
  * tf.grads the gradient is therefore ours. The cell (a stock tf.layers cell, or GRUResetAfterCell)
  * only owns the weights: the same variables, names, shapes and initialisers as the stock layer.
  *
- * Semantics are tf.layers': masked steps carry states and output through; goBackwards runs over
- * the reversed sequence and returns outputs in that order; a stateful layer starts each batch from
- * the previous batch's final states, which are held without their gradient history, so training
- * on consecutive chunks of a long sequence is truncated BPTT (truncated_bptt.ts).
+ * Semantics are tf.layers': masked steps carry states and output through (or give zeros with
+ * zeroOutputForMask); goBackwards runs over the reversed sequence and returns outputs in that
+ * order; a stateful layer starts each batch from the previous batch's final states, which are held
+ * without their gradient history, so training on consecutive chunks of a long sequence is
+ * truncated BPTT (truncated_bptt.ts). In training, dropout masks are drawn as stock draws them
+ * (dropout_masks.ts) and run inside our BPTT as per-sequence constants; regularizers and
+ * constraints act as in Keras (penalties.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { CellMath, CellWeights } from '../cells/cell';
 import { describe, fmt } from '../cells/checks';
-import { differentiableScan } from '../cells/differentiable';
+import type { CellMath, Params } from '../scan/contract';
+import { differentiableScan } from '../scan/differentiable';
+import { DropoutConfig, DropoutFunc, dropoutConstants, seedStream } from './dropout_masks';
+import { inputNeedsGradient, watchGradients } from './input_gradient';
+import type { RecurrentLayerArgs, RegularizerArg } from './layer_args';
+import { constrainCellVariables } from './penalties';
+import { checkHasTimeSteps } from './input_checks';
 
 type RNNArgs = ConstructorParameters<typeof tf.RNN>[0];
 type ApplyInputs = Parameters<tf.RNN['apply']>[0];
 type Kwargs = NonNullable<Parameters<tf.RNN['apply']>[1]>;
 
-/** What every cell of ours holds (tf.layers' cells have exactly these fields). */
-interface WeightOwner {
-  kernel: tf.LayerVariable | null;
-  recurrentKernel: tf.LayerVariable | null;
-  bias: tf.LayerVariable | null;
+/** A cell holds each declared parameter as a field of that name (tf.layers' cells: kernel, recurrentKernel, bias). */
+type WeightOwner = Record<string, tf.LayerVariable | null | undefined>;
+
+type Regularizer = { apply(x: tf.Tensor): tf.Scalar };
+
+/** The options of ours that tf.RNN does not keep. */
+type Extras = Pick<RecurrentLayerArgs, 'dropout' | 'recurrentDropout' | 'dropoutFunc' | 'seed' | 'zeroOutputForMask' | 'activityRegularizer'>;
+
+/** A regularizer as tf.layers resolves it (a name, a config or an instance), or null. */
+function regularizerOf(arg: RegularizerArg | undefined): Regularizer | null {
+  if (arg == null) return null;
+  const probe = tf.layers.dense({ units: 1, kernelRegularizer: arg as never }); // tf.layers' own resolution
+  return (probe as unknown as { kernelRegularizer: Regularizer | null }).kernelRegularizer;
 }
 
 export abstract class RecurrentLayer extends tf.RNN {
   private readonly math: CellMath;
-  /**
-   * True while model.fit's executor runs this layer on the model's own input: nothing trainable lies
-   * before it, so ∂x is never used and is not computed (customGrad would otherwise form it).
-   */
-  private inputIsData = false;
+  private readonly dropoutConfig: DropoutConfig;
+  readonly zeroOutputForMask: boolean;
+  private readonly seed: number | null;
+  private readonly activityPenalty: Regularizer | null;
+  /** The activity penalty of the last training call (a loss of this layer), or null. */
+  private lastActivityPenalty: tf.Scalar | null = null;
 
-  protected constructor(args: RNNArgs, math: CellMath) {
+  protected constructor(args: RNNArgs & Extras, math: CellMath) {
     super(args);
+    watchGradients();
     this.math = math;
+    this.seed = args.seed ?? null;
+    this.dropoutConfig = {
+      dropout: args.dropout ?? 0,
+      recurrentDropout: args.recurrentDropout ?? 0,
+      dropoutFunc: (args.dropoutFunc ?? null) as DropoutFunc | null,
+      count: math.gates,
+      rng: seedStream(args.seed),
+    };
+    this.zeroOutputForMask = args.zeroOutputForMask === true;
+    this.activityPenalty = regularizerOf(args.activityRegularizer);
+    this.lastActivityPenalty = null;
   }
 
-  /** Whether every call of this layer in a model takes the model's input directly. */
-  private fedByModelInput(): boolean {
-    const nodes = this.inboundNodes;
-    return nodes.length > 0 && nodes.every((n) => n.inboundLayers.length > 0 && n.inboundLayers[0].getClassName() === 'InputLayer');
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    super.build(inputShape);
+    constrainCellVariables(this.cell);
+  }
+
+  /** The cell's weight penalties, and the activity penalty of the last training call. */
+  override get losses(): Array<() => tf.Scalar> {
+    const own = this.lastActivityPenalty === null ? [] : [() => this.lastActivityPenalty as tf.Scalar];
+    return [...super.losses, ...this.cell.losses, ...own];
+  }
+
+  override calculateLosses(): tf.Scalar[] {
+    return this.losses.map((f) => f());
   }
 
   override apply(inputs: ApplyInputs, kwargs?: Kwargs): ReturnType<tf.RNN['apply']> {
-    // model.fit and trainOnBatch reach a layer through apply with concrete tensors and training
-    // true; model.apply(x) and Bidirectional call `call` directly and so always get ∂x.
-    const first = Array.isArray(inputs) ? inputs[0] : inputs;
-    this.inputIsData = first instanceof tf.Tensor && kwargs?.training === true && this.fedByModelInput();
-    try {
-      // tf.RNN.apply writes initialState into the kwargs it is given, and fit's executor hands one
-      // kwargs object to every call: a second call (a model fetching both the output and the
-      // states) would then see initial states twice and throw. A copy keeps each call its own.
-      return super.apply(inputs, kwargs == null ? kwargs : { ...kwargs });
-    } finally {
-      this.inputIsData = false;
-    }
+    // tf.RNN.apply writes initialState into the kwargs it is given, and fit's executor hands one
+    // kwargs object to every call: a second call (a model fetching both the output and the
+    // states) would then see initial states twice and throw. A copy keeps each call its own.
+    return super.apply(inputs, kwargs == null ? kwargs : { ...kwargs });
   }
 
-  private cellWeights(): CellWeights {
+  override getConfig(): tf.serialization.ConfigDict {
+    const config: tf.serialization.ConfigDict = { ...super.getConfig(), zeroOutputForMask: this.zeroOutputForMask };
+    delete config.dropoutFunc; // a function: not serializable (tf.layers leaves it out too)
+    if (this.seed !== null) config.seed = this.seed;
+    if (this.activityPenalty !== null) config.activityRegularizer = { className: (this.activityPenalty as unknown as tf.serialization.Serializable).getClassName(), config: (this.activityPenalty as unknown as tf.serialization.Serializable).getConfig() };
+    return config;
+  }
+
+  /** The cell's variables' values, by the names its math declares. */
+  private cellParams(): Params {
     const c = this.cell as unknown as WeightOwner;
-    if (c.kernel == null || c.recurrentKernel == null) throw new Error(`expected ${this.name} to be built before it is called, got an unbuilt layer`);
-    return {
-      kernel: c.kernel.read() as tf.Tensor2D,
-      recurrentKernel: c.recurrentKernel.read() as tf.Tensor2D,
-      bias: c.bias == null ? null : c.bias.read(),
-    };
+    const out: Record<string, tf.Tensor> = {};
+    for (const p of this.math.parameters) {
+      const v = c[p.name];
+      if (v == null) throw new Error(`expected ${this.name} to be built before it is called, got an unbuilt layer (no ${p.name})`);
+      out[p.name] = v.read();
+    }
+    return out;
   }
 
   /** The initial states given (inputs after x, kwargs.initialState, or a stateful layer's), or nulls. */
@@ -108,31 +148,54 @@ export abstract class RecurrentLayer extends tf.RNN {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     return tf.tidy(() => {
       const list = Array.isArray(inputs) ? inputs : [inputs];
-      const w = this.cellWeights();
-      const [D, GH] = w.kernel.shape;
-      const H = w.recurrentKernel.shape[0];
-      if (GH !== this.math.gates * H) throw new Error(`expected kernel [${D}, ${this.math.gates * H}], got ${fmt(w.kernel.shape)}`);
+      const w = this.cellParams();
+      const stateSize = (this.cell as unknown as { stateSize: number | number[] }).stateSize;
+      const H = Array.isArray(stateSize) ? stateSize[0] : stateSize;
       const x = list[0];
+      const projection = this.math.parameters.find((p) => 'product' in p.finish && p.finish.product === 'input');
+      const D = (projection === undefined ? (x instanceof tf.Tensor ? x.shape[2] : NaN) : w[projection.name].shape[0]) as number;
       if (!(x instanceof tf.Tensor) || x.rank !== 3 || x.shape[2] !== D) {
         throw new Error(`expected input [batch, time, ${D}] for ${this.name}, got ${x instanceof tf.Tensor ? fmt(x.shape) : describe(x)}`);
       }
+      for (const p of this.math.parameters) {
+        const want = p.shape(D, H);
+        const got = w[p.name].shape;
+        if (want.length !== got.length || want.some((v, i) => v !== got[i])) throw new Error(`expected ${this.name}'s ${p.name} ${fmt(want)}, got ${fmt(got)}`);
+      }
+      checkHasTimeSteps(this.name, x);
       const [B, T] = x.shape;
       const initial = this.initialStates(list, kwargs, B, H);
       let mask = this.maskOf(kwargs, B, T);
+      const training = kwargs.training === true;
+      const inputGradient = inputNeedsGradient(x);
       let x3 = (x.dtype === 'float32' ? x : tf.cast(x, 'float32')) as tf.Tensor3D;
       if (this.goBackwards) {
         x3 = tf.reverse(x3, 1);
         if (mask !== null) mask = tf.reverse(mask, 1);
       }
-      const out = differentiableScan(this.math, x3, w, initial, {
-        returnSequences: this.returnSequences,
-        returnState: this.returnState || this.stateful,
-        inputGradient: !this.inputIsData,
-        mask,
-      });
+      const constants = training ? dropoutConstants(this.dropoutConfig, B, D, H) : {};
+      const out = differentiableScan(
+        this.math,
+        x3,
+        w,
+        initial,
+        H,
+        { returnSequences: this.returnSequences, returnState: this.returnState || this.stateful, inputGradient, mask },
+        constants,
+      );
       if (this.stateful) this.holdStates(out.slice(1));
-      return this.returnState ? out : out[0];
+      if (this.zeroOutputForMask && this.returnSequences && mask !== null) out[0] = tf.mul(out[0], tf.expandDims(mask, 2)); // zeros at masked steps
+      const outputs = this.returnState ? out : [out[0]];
+      if (training && this.activityPenalty !== null) this.holdActivityPenalty(outputs);
+      return this.returnState ? outputs : outputs[0];
     });
+  }
+
+  /** Σ over the outputs of the activity regularizer (Keras 3), kept as this layer's loss until the next training call. */
+  private holdActivityPenalty(outputs: tf.Tensor[]): void {
+    const penalty = tf.keep(tf.addN(outputs.map((o) => (this.activityPenalty as Regularizer).apply(o))) as tf.Scalar);
+    this.lastActivityPenalty?.dispose();
+    this.lastActivityPenalty = penalty;
   }
 
   /**
@@ -151,6 +214,10 @@ export abstract class RecurrentLayer extends tf.RNN {
     if (result.refCountAfterDispose === 0 && this.states_ != null) {
       tf.dispose(this.states_.filter((s) => s != null && !s.isDisposed));
       this.states_ = null as unknown as tf.Tensor[];
+    }
+    if (result.refCountAfterDispose === 0) {
+      this.lastActivityPenalty?.dispose();
+      this.lastActivityPenalty = null;
     }
     return result;
   }

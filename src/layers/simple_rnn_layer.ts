@@ -16,7 +16,7 @@ export class SimpleRNNLayer extends RecurrentLayer {
 
   constructor(args: SimpleRNNLayerArgs) {
     const { activation } = checkLayerArgs({ name: 'SimpleRNN', extraKeys: [], gated: false }, args);
-    const named = withDefaultName(args, 'simple_rnn');
+    const named = withDefaultName(args, 'simple_rnn', SimpleRNNLayer.className);
     super({ ...named, cell: tf.layers.simpleRNNCell(named as StockCellArgs) }, simpleRNNMath(activation));
   }
 }

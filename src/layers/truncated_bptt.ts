@@ -23,6 +23,44 @@ export interface TruncatedBPTTOptions {
   onChunkEnd?: (chunk: number, loss: number) => void | Promise<void>;
 }
 
+const OPTION_KEYS: ReadonlyArray<keyof TruncatedBPTTOptions> = ['chunkLength', 'resetStates', 'onChunkEnd'];
+
+/** The options checked by type, unknown keys refused (a misspelt one would be ignored); returns k. */
+function checkOptions(options: TruncatedBPTTOptions): number {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new Error(`expected options { chunkLength, resetStates?, onChunkEnd? }, got ${describe(options)}`);
+  const unknown = Object.keys(options).filter((key) => !(OPTION_KEYS as readonly string[]).includes(key));
+  if (unknown.length > 0) throw new Error(`expected options among ${OPTION_KEYS.join(', ')}, got unknown ${unknown.map((u) => `'${u}'`).join(', ')}`);
+  if (options.resetStates !== undefined && typeof options.resetStates !== 'boolean') throw new Error(`expected resetStates to be true or false, got ${describe(options.resetStates)}`);
+  if (options.onChunkEnd !== undefined && typeof options.onChunkEnd !== 'function') throw new Error(`expected onChunkEnd to be a function, got ${describe(options.onChunkEnd)}`);
+  return checkPositiveInt('chunkLength', options.chunkLength);
+}
+
+/**
+ * Before any chunk trains: the model is compiled, and a batchInputShape that fixes the batch or the
+ * time dimension takes every chunk (a last, shorter chunk included), so training never stops part-way.
+ */
+function checkModelFits(model: tf.LayersModel, B: number, T: number, D: number, k: number): void {
+  let compiled = true;
+  try {
+    compiled = model.optimizer != null;
+  } catch {
+    compiled = false;
+  }
+  if (!compiled) throw new Error("expected a compiled model (model.compile({ optimizer, loss })), got one that is not compiled");
+  const shape = model.inputs[0]?.shape ?? [];
+  const shown = `[${shape.map((d) => d ?? 'null').join(', ')}]`;
+  const [fixedB, fixedT, fixedD] = shape;
+  if (fixedB != null && fixedB !== B) throw new Error(`expected x with the batch size ${fixedB} that batchInputShape ${shown} fixes, got x ${fmt([B, T, D])}`);
+  if (fixedD != null && fixedD !== D) throw new Error(`expected x with ${fixedD} features (batchInputShape ${shown}), got x ${fmt([B, T, D])}`);
+  const last = T % k === 0 ? k : T % k;
+  if (fixedT != null && (fixedT !== k || last !== k)) {
+    throw new Error(
+      `expected every chunk to be ${fixedT} steps long, as batchInputShape ${shown} fixes, got chunkLength ${k} over T = ${T}` +
+        `${last !== k ? ` (the last chunk would be ${last} steps)` : ''}; use batchInputShape [${fixedB ?? 'B'}, null, ${fixedD ?? D}] for a shorter last chunk`,
+    );
+  }
+}
+
 /** Trains `model` on x [B, T, D] against per-step targets y [B, T, ...] in chunks of k steps; returns each chunk's loss. */
 export async function fitTruncatedBPTT(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, options: TruncatedBPTTOptions): Promise<number[]> {
   if (!(model instanceof tf.LayersModel)) throw new Error(`expected a tf.LayersModel, got ${describe(model)}`);
@@ -34,7 +72,8 @@ export async function fitTruncatedBPTT(model: tf.LayersModel, x: tf.Tensor, y: t
   if (!(y instanceof tf.Tensor) || y.rank < 2 || y.shape[0] !== B || y.shape[1] !== T) {
     throw new Error(`expected per-step targets y [${B}, ${T}, ...] for x ${fmt(x.shape)}, got ${y instanceof tf.Tensor ? fmt(y.shape) : describe(y)}`);
   }
-  const k = checkPositiveInt('chunkLength', options?.chunkLength);
+  const k = checkOptions(options);
+  checkModelFits(model, B, T, D, k);
   if (options.resetStates ?? true) model.resetStates();
   const rest = y.shape.slice(2);
   const losses: number[] = [];

@@ -7,6 +7,7 @@ export type { InitBackendOptions } from './backend/select';
 export { BACKEND_ENV_VAR, BACKEND_NAMES, parseBackendName } from './backend/names';
 export type { BackendAttempt, BackendInfo, BackendName, BackendRequest } from './backend/types';
 export { MissingKernelError, missingKernels, withKernelCheck } from './backend/missing_kernel';
+export { registerWasmKernels, WASM_EXTRA_KERNELS } from './backend/wasm_kernels';
 export { BACKEND_FLAG_HELP, backendFlagFromArgv, initBackendFromArgv, withoutBackendFlag } from './backend/cli';
 export { probeWebGPU } from './webgpu/probe';
 export { registerWebGPUBackend } from './webgpu/register';

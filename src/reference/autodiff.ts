@@ -16,6 +16,8 @@ export interface AutodiffGatedOptions {
   activation?: Activation;
   /** Default 'sigmoid'. */
   recurrentActivation?: RecurrentActivation;
+  /** Recurrent dropout as Keras applies it: h_{t−1} ⊙ m inside the recurrent products only. [B, H]. */
+  recurrentMask?: tf.Tensor2D;
 }
 
 /** x_t for every t, as [B, D] slices (tf.unstack would do, but its gradient breaks for T = 1). */
@@ -69,7 +71,8 @@ export function autodiffLSTM(
   let c = c0;
   const hs: tf.Tensor2D[] = [];
   for (const xt of timeSteps(x)) {
-    let z = tf.add(tf.matMul(xt, kernel), tf.matMul(h, recurrentKernel)); // [B, 4H]
+    const hm = options.recurrentMask === undefined ? h : tf.mul(h, options.recurrentMask);
+    let z = tf.add(tf.matMul(xt, kernel), tf.matMul(hm, recurrentKernel)); // [B, 4H]
     if (bias !== null) z = tf.add(z, bias);
     const i = activate(rec, block(z, 0, H));
     const f = activate(rec, block(z, 1, H));
@@ -108,17 +111,18 @@ export function autodiffGRU(
   for (const xt of timeSteps(x)) {
     let p = tf.matMul(xt, kernel); // [B, 3H]
     if (bx !== null) p = tf.add(p, bx);
-    let rzr = tf.matMul(h, Uzr); // [B, 2H]
+    const hm = options.recurrentMask === undefined ? h : tf.mul(h, options.recurrentMask); // h_{t-1} in the recurrent products
+    let rzr = tf.matMul(hm, Uzr); // [B, 2H]
     if (bh !== null) rzr = tf.add(rzr, tf.slice(bh, [0], [2 * H]));
     const z = activate(rec, tf.add(block(p, 0, H), block(rzr, 0, H)));
     const r = activate(rec, tf.add(block(p, 1, H), block(rzr, 1, H)));
     let candidate: tf.Tensor;
     if (resetAfter) {
-      let rh = tf.matMul(h, Uh); // [B, H]
+      let rh = tf.matMul(hm, Uh); // [B, H]
       if (bh !== null) rh = tf.add(rh, block(bh, 2, H));
       candidate = activate(act, tf.add(block(p, 2, H), tf.mul(r, rh)));
     } else {
-      candidate = activate(act, tf.add(block(p, 2, H), tf.matMul(tf.mul(r, h), Uh)));
+      candidate = activate(act, tf.add(block(p, 2, H), tf.matMul(tf.mul(r, hm), Uh)));
     }
     h = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), candidate)) as tf.Tensor2D; // [B, H]
     hs.push(h);

@@ -1,5 +1,5 @@
 /**
- * The time-step driver ("scan"): runs any cell (src/cells/cell.ts) forward over a sequence and back
+ * The time-step driver ("scan"): runs any cell (contract.ts) forward over a sequence and back
  * through time. It owns the work around the cell's step math:
  *
  *   forward   P = X · W (+ b) for all T·B rows (one matMul), cut into steps P_t;
@@ -7,29 +7,19 @@
  *             the outputs and the tape assembled from the steps.
  *   backward  the cell's per-step coefficients computed in bulk, cut into steps;
  *             dStates_{t−1} = cell.backwardStep(coefficients_t, dStates_t) for t = T..1;
- *             ∂W = Xᵀ·dP, ∂U = operandᵀ·dR, ∂b = Σ dP (and Σ dR), ∂x = dP·Wᵀ, over all T·B rows
- *             after the loop (the sums formed as the backend sums long rows best: ops.ts).
+ *             every declared parameter's gradient over all T·B rows after the loop (finish.ts),
+ *             and ∂x = dP·Wᵀ.
  *
  * How tensors are laid out and cut into steps is the backend's arrangement (arrangements.ts); which
  * kernels a step uses is its StepOps (ops.ts). Nothing is read back to the host inside either loop.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BulkTape, CellMath, CellWeights, RecurrentOperand } from '../cells/cell';
-import { Arrangement, Layout, arrangementFor, swapBatchTime, toLayout } from './arrangements';
-import { blockSteps, columnSums, matMulTransposeA, matMulTransposeB, project, stepOpsFor } from './ops';
-
-/** What one forward pass leaves for BPTT (owning its tensors), in the arrangement's layout. */
-export interface ScanTape {
-  layout: Layout;
-  x: tf.Tensor3D; // [B, T, D] or [T, B, D]
-  initial: tf.Tensor2D[]; // states_0, [B, H] each
-  states: tf.Tensor3D[]; // states_1..T per state, [·, ·, H]
-  saved: tf.Tensor3D[]; // the cell's saved_1..T
-  /** 1 where a step was taken, 0 where it was masked (states carried through), [·, ·, 1]; or null. */
-  mask: tf.Tensor3D | null;
-  /** The weights as they were at forward time, so an optimizer step in between cannot corrupt BPTT. */
-  weights: CellWeights;
-}
+import type { BulkTape, CellMath, Constants, Params } from './contract';
+import { projectionParameter } from './contract';
+import { Arrangement, arrangementFor, swapBatchTime, toLayout } from './arrangements';
+import { finishGradients } from './finish';
+import { matMulTransposeB, project, stepOpsFor } from './ops';
+import type { ScanTape } from './tape';
 
 export interface ScanForwardResult {
   tape: ScanTape;
@@ -55,24 +45,12 @@ export interface ScanBackwardOptions {
 }
 
 export interface ScanGradients {
-  kernel: tf.Tensor2D; // [D, G·H]
-  recurrentKernel: tf.Tensor2D; // [H, G·H]
-  bias: tf.Tensor | null;
+  /** By parameter name, for every parameter the tape holds. */
+  params: Record<string, tf.Tensor>;
   /** Present when asked for (inputGradients, initialGradients). */
   x?: tf.Tensor3D; // [B, T, D]
   initial?: tf.Tensor2D[]; // [B, H] per state
   state?: tf.Tensor3D; // [B, T, H]
-}
-
-function cloneWeights(w: CellWeights): CellWeights {
-  return { kernel: tf.clone(w.kernel), recurrentKernel: tf.clone(w.recurrentKernel), bias: w.bias === null ? null : tf.clone(w.bias) };
-}
-
-export function disposeTape(tape: ScanTape): void {
-  const w = tape.weights;
-  tf.dispose([tape.x, ...tape.initial, ...tape.states, ...tape.saved, w.kernel, w.recurrentKernel]);
-  if (w.bias !== null) w.bias.dispose();
-  if (tape.mask !== null) tape.mask.dispose();
 }
 
 /** Runs fn in a tidy that keeps (and returns) a structure of tensors. */
@@ -89,27 +67,27 @@ function carry(m: tf.Tensor2D, next: tf.Tensor2D, previous: tf.Tensor2D): tf.Ten
   return tf.add(previous, tf.mul(m, tf.sub(next, previous))) as tf.Tensor2D;
 }
 
+/** x ⊙ m for every step: x [B, T, D], m [B, D] (the input dropout mask). */
+function maskInput(x: tf.Tensor3D, m: tf.Tensor2D | undefined): tf.Tensor3D {
+  return m === undefined ? x : (tf.mul(x, tf.expandDims(m, 1)) as tf.Tensor3D);
+}
+
 /**
- * x [B, T, D], initial states [B, H] each, mask [B, T] (1 = step, 0 = skip) or null. The caller
- * owns everything returned.
+ * x [B, T, D], params by name (as the cell declares them), initial states [B, H] each, mask [B, T]
+ * (1 = step, 0 = skip) or null, per-sequence constants. The caller owns everything returned.
  */
-export function scanForward(
-  cell: CellMath,
-  x: tf.Tensor3D,
-  w: CellWeights,
-  initial: tf.Tensor2D[],
-  mask: tf.Tensor2D | null = null,
-): ScanForwardResult {
+export function scanForward(cell: CellMath, x: tf.Tensor3D, params: Params, initial: tf.Tensor2D[], mask: tf.Tensor2D | null = null, constants: Constants = {}): ScanForwardResult {
   const backend = tf.getBackend();
   const ar = arrangementFor(backend);
   const ops = stepOpsFor(backend);
   return tidyKeep(() => {
     const [B, T, D] = x.shape;
-    const xl = toLayout(x, ar.layout);
-    const run = cell.prepareForward(w, ops);
-    const GH = run.projectionKernel.shape[1];
-    const P = project(tf.reshape(xl, [B * T, D]) as tf.Tensor2D, run.projectionKernel, run.projectionBias); // [B·T, G·H]
-    const Pt = ar.steps(tf.reshape(P, [xl.shape[0], xl.shape[1], GH]) as tf.Tensor3D, B, T);
+    const xm = maskInput(x, constants.input);
+    const xl = toLayout(xm, ar.layout);
+    const run = cell.prepareForward(params, ops, constants);
+    const rows = tf.reshape(xl, [B * T, D]) as tf.Tensor2D;
+    const P: tf.Tensor2D = run.projectionKernel === null ? (run.projectionBias === null ? rows : tf.add(rows, run.projectionBias)) : project(rows, run.projectionKernel, run.projectionBias); // [B·T, G·H]
+    const Pt = ar.steps(tf.reshape(P, [xl.shape[0], xl.shape[1], P.shape[1]]) as tf.Tensor3D, B, T);
     const S = cell.stateNames.length;
     const maskL = mask === null ? null : toLayout(tf.reshape(mask, [B, T, 1]) as tf.Tensor3D, ar.layout); // [·, ·, 1]
     const Mt = maskL === null ? null : ar.steps(maskL, B, T);
@@ -119,7 +97,7 @@ export function scanForward(
     for (let t = 0; t < T; t++) {
       const previous = states;
       const out = tf.tidy(() => {
-        const r = cell.forwardStep(run, Pt(t), previous, ops);
+        const r = cell.forwardStep(run, Pt(t), previous, ops, constants);
         const next = Mt === null ? r.states : r.states.map((s, k) => carry(Mt(t), s, previous[k]));
         return [...next, ...r.saved];
       });
@@ -128,24 +106,21 @@ export function scanForward(
       out.slice(S).forEach((s, k) => stepSaved[k].push(s));
     }
     const statesBulk = stepStates.map((steps) => ar.assemble(steps));
+    const own = (t: tf.Tensor3D, source: tf.Tensor): tf.Tensor3D => (t === source ? tf.clone(t) : t); // the tape owns its tensors
+    const clones = (r: Readonly<Record<string, tf.Tensor>>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, tf.clone(v)]));
     const tape: ScanTape = {
       layout: ar.layout,
-      x: ar.layout === 'batch-major' ? tf.clone(x) : xl,
+      x: own(xl, x),
       initial: initial.map((s) => tf.clone(s)),
       states: statesBulk,
       saved: stepSaved.map((steps) => ar.assemble(steps)),
-      mask: maskL === null ? null : ar.layout === 'batch-major' ? tf.clone(maskL) : maskL,
-      weights: cloneWeights(w),
+      mask: maskL === null ? null : own(maskL, mask as tf.Tensor),
+      params: clones(params),
+      constants: clones(constants) as Record<string, tf.Tensor2D>,
     };
     const sequence = ar.layout === 'batch-major' ? tf.clone(statesBulk[0]) : swapBatchTime(statesBulk[0]);
     return { tape, sequence, last: states.map((s) => tf.clone(s)) };
   });
-}
-
-/** The tape's mask in this backend's layout. */
-function relayoutMask(tape: ScanTape, ar: Arrangement): tf.Tensor3D {
-  const m = tape.mask as tf.Tensor3D;
-  return tape.layout === ar.layout ? m : swapBatchTime(m);
 }
 
 /** The tape as the driver's backward sees it, in this backend's layout. */
@@ -167,6 +142,10 @@ function bulkTape(tape: ScanTape, ar: Arrangement, B: number, T: number): BulkTa
       }
       return p;
     },
+    perStep(c) {
+      const K = c.shape[1];
+      return ar.layout === 'batch-major' ? (tf.tile(tf.reshape(c, [B, 1, K]), [1, T, 1]) as tf.Tensor3D) : (tf.tile(tf.reshape(c, [1, B, K]), [T, 1, 1]) as tf.Tensor3D);
+    },
   };
 }
 
@@ -178,28 +157,28 @@ export function scanBackward(cell: CellMath, tape: ScanTape, upstream: ScanUpstr
   const backend = tf.getBackend();
   const ar = arrangementFor(backend);
   const ops = stepOpsFor(backend);
+  const constants = tape.constants;
   return tidyKeep(() => {
     const [B, T] = tape.layout === 'batch-major' ? tape.x.shape : [tape.x.shape[1], tape.x.shape[0]];
     const D = tape.x.shape[2];
-    const H = tape.weights.recurrentKernel.shape[0];
-    const GH = tape.weights.kernel.shape[1];
+    const H = tape.initial[0].shape[1];
     const bulk = bulkTape(tape, ar, B, T);
-    const back = cell.prepareBackward(tape.weights, bulk, ops);
+    const back = cell.prepareBackward(tape.params, bulk, ops, constants);
     const coefficients = back.coefficients.map((c) => ar.steps(c, B, T));
     const dSeqStep = upstream.dSequence === null ? null : ar.steps(toLayout(upstream.dSequence, ar.layout), B, T);
-    const Mt = tape.mask === null ? null : ar.steps(relayoutMask(tape, ar), B, T);
+    const Mt = tape.mask === null ? null : ar.steps(tape.layout === ar.layout ? tape.mask : swapBatchTime(tape.mask), B, T);
 
     // ∂L/∂states_T: dLast (zeros where absent) + dSequence_T on h.
     let dStates: tf.Tensor2D[] = cell.stateNames.map((_, k) => {
-      const parts = [upstream.dLast[k] ?? null, k === 0 && dSeqStep !== null ? dSeqStep(T - 1) : null].filter(
-        (p): p is tf.Tensor2D => p !== null,
-      );
+      const parts = [upstream.dLast[k] ?? null, k === 0 && dSeqStep !== null ? dSeqStep(T - 1) : null].filter((p): p is tf.Tensor2D => p !== null);
       if (parts.length === 0) return tf.zeros([B, H]) as tf.Tensor2D;
       return parts.length === 1 ? tf.clone(parts[0]) : (tf.add(parts[0], parts[1]) as tf.Tensor2D);
     });
     const dPs: tf.Tensor2D[] = new Array(T);
     const dRs: tf.Tensor2D[][] = [];
+    const own: tf.Tensor2D[][] = (cell.streamNames ?? []).map(() => new Array(T));
     const dhs: tf.Tensor2D[] = new Array(T);
+    const perStep: Record<string, tf.Tensor> = {}; // running Σ_t of the steps' own parameter gradients
     for (let t = T - 1; t >= 0; t--) {
       const current = dStates;
       const wantPrevious = t > 0 || initialGradients;
@@ -208,56 +187,43 @@ export function scanBackward(cell: CellMath, tape: ScanTape, upstream: ScanUpstr
         const dSeqPrev = t > 0 && dSeqStep !== null ? dSeqStep(t - 1) : null;
         const m = Mt === null ? null : Mt(t);
         const into = m === null ? current : current.map((d) => tf.mul(d, m) as tf.Tensor2D); // what enters the step
-        const r = cell.backwardStep(back, coef, into, dSeqPrev, ops, wantPrevious);
+        const r = cell.backwardStep(back, coef, into, dSeqPrev, ops, wantPrevious, constants);
         const prev = m === null || !wantPrevious ? r.dStatesPrevious : r.dStatesPrevious.map((d, k) => tf.add(d, tf.sub(current[k], into[k])) as tf.Tensor2D);
-        return { dP: r.dProjection, dR: r.dRecurrent ?? [], prev } as unknown as tf.TensorContainerObject;
-      }) as unknown as { dP: tf.Tensor2D; dR: tf.Tensor2D[]; prev: tf.Tensor2D[] };
+        const sums: Record<string, tf.Tensor> = {};
+        for (const [n, g] of Object.entries(r.stepGradients ?? {})) sums[n] = perStep[n] === undefined ? g : tf.add(perStep[n], g);
+        return { dP: r.dProjection, dR: r.dRecurrent ?? [], streams: r.streams ?? [], prev, sums } as unknown as tf.TensorContainerObject;
+      }) as unknown as { dP: tf.Tensor2D; dR: tf.Tensor2D[]; streams: tf.Tensor2D[]; prev: tf.Tensor2D[]; sums: Record<string, tf.Tensor> };
+      for (const [n, g] of Object.entries(out.sums)) {
+        perStep[n]?.dispose();
+        perStep[n] = g;
+      }
       dPs[t] = out.dP;
-      out.dR.forEach((d, k) => {
-        (dRs[k] ??= new Array(T))[t] = d;
-      });
+      out.dR.forEach((d, k) => ((dRs[k] ??= new Array(T))[t] = d));
+      out.streams.forEach((d, k) => (own[k][t] = d));
       if (returnState) dhs[t] = current[0];
       // A cell may pass a gradient through unchanged (linear SimpleRNN: dP_t = dh_t): keep those.
-      const kept = new Set<tf.Tensor>([out.dP, ...out.dR, ...out.prev, ...(returnState ? [current[0]] : [])]);
+      const kept = new Set<tf.Tensor>([out.dP, ...out.dR, ...out.streams, ...out.prev, ...Object.values(out.sums), ...(returnState ? [current[0]] : [])]);
       tf.dispose(current.filter((d) => !kept.has(d)));
       dStates = out.prev;
     }
 
-    const rows = (m: tf.Tensor3D): tf.Tensor2D => tf.reshape(m, [B * T, m.shape[2]]) as tf.Tensor2D;
     const dP3 = ar.assemble(dPs); // [·, ·, G·H]
-    const dP = rows(dP3); // [B·T, G·H]
-    const operands: RecurrentOperand[] = cell.recurrentOperands?.(bulk) ?? [{ operand: bulk.previous(0), columns: [0, GH] }];
-    const dR3 = dRs.length === 0 ? [dP3] : dRs.map((steps) => ar.assemble(steps));
-    // Σ over all T·B rows of aᵀ·b and of b, formed as the backend sums long rows best (ops.ts).
-    const sumsOver = ops.rowSums;
-    const productSum = (a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor2D => {
-      if (sumsOver.kind === 'per-step') return tf.sum(tf.matMul(a, b, true, false), 0) as tf.Tensor2D; // Σ_t a_tᵀ·b_t
-      if (sumsOver.kind === 'single') return matMulTransposeA(rows(a), rows(b));
-      const r = B * blockSteps(B, T); // whole steps
-      const bb = ar.rowBlocks(b, r, false);
-      const products = ar.rowBlocks(a, r, true).map((aT, i) => tf.matMul(aT, bb[i]) as tf.Tensor2D);
-      return products.length === 1 ? products[0] : (tf.addN(products) as tf.Tensor2D);
+    const GH = dP3.shape[2];
+    const present = cell.parameters.filter((p) => p.name in tape.params);
+    const needsOperands = present.some((p) => 'product' in p.finish && p.finish.product === 'recurrent');
+    const operands = !needsOperands ? [] : (cell.recurrentOperands?.(bulk, constants) ?? [bulk.previous(0)]);
+    const streams = {
+      perStep,
+      projection: dP3,
+      recurrent: dRs.length === 0 ? [dP3] : dRs.map((steps) => ar.assemble(steps)),
+      own: Object.fromEntries((cell.streamNames ?? []).map((n, k) => [n, ar.assemble(own[k])])),
     };
-    const columnSum = (b: tf.Tensor3D): tf.Tensor1D => {
-      if (sumsOver.kind === 'per-step') return tf.sum(b, [0, 1]) as tf.Tensor1D;
-      if (sumsOver.kind === 'blocks' && ar.columnSums !== undefined) return ar.columnSums(b);
-      return columnSums(rows(b));
-    };
-    const dUs = operands.map((o, k) => productSum(o.operand, dR3[k])); // [H, columns]
-    const sums = {
-      kernel: productSum(bulk.x, dP3), // [D, G·H]
-      recurrentKernel: dUs.length === 1 ? dUs[0] : (tf.concat(dUs, 1) as tf.Tensor2D), // [H, G·H]
-      projectionBias: columnSum(dP3), // [G·H]
-      recurrentBias: !cell.recurrentBias ? null : dR3.length === 1 ? columnSum(dR3[0]) : (tf.concat(dR3.map(columnSum)) as tf.Tensor1D),
-    };
-    const out: ScanGradients = {
-      kernel: sums.kernel,
-      recurrentKernel: sums.recurrentKernel,
-      bias: cell.biasGradient(sums, tape.weights.bias !== null),
-    };
+    const out: ScanGradients = { params: finishGradients(cell, present, bulk, streams, operands, ar, ops, B, T) };
     if (inputGradients) {
-      const dX = tf.reshape(matMulTransposeB(dP, tape.weights.kernel), [bulk.x.shape[0], bulk.x.shape[1], D]) as tf.Tensor3D;
-      out.x = toLayout(dX, ar.layout); // [B, T, D]
+      const W = projectionParameter(cell);
+      const dP = tf.reshape(dP3, [B * T, GH]) as tf.Tensor2D;
+      const dX = W === null ? dP3 : (tf.reshape(matMulTransposeB(dP, tape.params[W.name] as tf.Tensor2D), [bulk.x.shape[0], bulk.x.shape[1], D]) as tf.Tensor3D);
+      out.x = maskInput(toLayout(dX, ar.layout), constants.input); // [B, T, D]
     }
     if (initialGradients) out.initial = dStates;
     if (returnState) out.state = toLayout(ar.assemble(dhs), ar.layout);

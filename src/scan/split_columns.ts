@@ -7,31 +7,14 @@
  * gradients, so autodiff through it works too.
  */
 import * as tf from '@tensorflow/tfjs';
+import { TensorInfo, wasmHeapBackend } from '../platform/backend/wasm_heap';
 
 export const SPLIT_COLUMNS = 'TfjsRnnSplitColumns';
-
-interface TensorInfo {
-  dataId: object;
-  shape: number[];
-  dtype: tf.DataType;
-}
-
-/** The part of tfjs-wasm's BackendWasm this kernel uses (the same calls its Concat kernel makes). */
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-}
-
-function isWasmHeapBackend(b: unknown): b is WasmHeapBackend {
-  const o = b as Partial<WasmHeapBackend> | null;
-  return o != null && typeof o.makeOutput === 'function' && typeof o.typedArrayFromHeap === 'function';
-}
 
 function splitColumnsWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): TensorInfo[] {
   const x = args.inputs.x as unknown as TensorInfo;
   const sizes = (args.attrs as { sizes: number[] }).sizes;
-  const backend = args.backend;
-  if (!isWasmHeapBackend(backend)) throw new Error(`expected the tfjs wasm backend for ${SPLIT_COLUMNS}, got another`);
+  const backend = wasmHeapBackend(args.backend, SPLIT_COLUMNS);
   const K = x.shape[x.shape.length - 1];
   const rows = x.shape.reduce((p, s) => p * s, 1) / K;
   const lead = x.shape.slice(0, -1);

@@ -10,10 +10,8 @@
  * [2, 3H]): stock tf.loadLayersModel refuses it ("GRUCell does not support reset_after parameter
  * set to true"); tfjs-rnn's loadLayersModel reads it. `loadExportedModel` reads with the stock one.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import writeFileAtomic from 'write-file-atomic';
+import { writeModelFiles } from '../io/model_files';
 import { readModelArtifacts } from '../io/tfjs_artifacts';
 import { buildNetwork, RnnModel } from './model';
 
@@ -48,17 +46,15 @@ export async function exportLayersModel(model: RnnModel, dir: string): Promise<v
     const ourWeights = model.net.weights;
     if (names.length !== ourWeights.length) throw new Error(`expected the stock network to have the model's ${ourWeights.length} weights, got ${names.length}`);
     const { data, specs } = await tf.io.encodeWeights(ourWeights.map((w, i) => ({ name: names[i], tensor: w.read() })));
-    fs.mkdirSync(dir, { recursive: true });
-    // weights first, model.json last, each atomically: a model.json on disk has its weights.
-    writeFileAtomic.sync(path.join(dir, 'weights.bin'), Buffer.from(data), { fsync: true });
-    const modelJSON = {
+    // weights first, model.json last, each atomically (the library's writer, src/io/model_files.ts).
+    writeModelFiles(dir, {
       modelTopology: stockTopology(model, stock),
       format: 'layers-model',
       generatedBy: `TensorFlow.js tfjs-layers v${tf.version['tfjs-layers']}`,
       convertedBy: 'tfjs-rnn',
-      weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
-    };
-    writeFileAtomic.sync(path.join(dir, 'model.json'), JSON.stringify(modelJSON), { fsync: true });
+      weightSpecs: specs,
+      weightData: data,
+    });
   } finally {
     stock.dispose();
   }

@@ -25,7 +25,7 @@ export async function gradientFlow(model: RnnModel, x: tf.Tensor, y: tf.Tensor):
     const perCell = w.length / (spec.bidirectional ? 2 : 1); // kernel, recurrent kernel, bias
     const sequences = spec.layers > 1 || spec.returnSequences;
     const runs = (spec.bidirectional ? [false, true] : [false]).map((backwards, d) => {
-      const weights = { kernel: w[d * perCell] as tf.Tensor2D, recurrentKernel: w[d * perCell + 1] as tf.Tensor2D, bias: perCell > 2 ? w[d * perCell + 2] : null };
+      const weights = Object.fromEntries(math.parameters.map((p, i) => [p.name, w[d * perCell + i]]));
       const zeros = Array.from({ length: S }, () => tf.zeros([B, spec.units]) as tf.Tensor2D);
       return { backwards, ...scanForward(math, backwards ? (tf.reverse(input, 1) as tf.Tensor3D) : input, weights, zeros) };
     });

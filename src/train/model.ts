@@ -19,11 +19,12 @@
  * Seed 002's model is tokens(5000) → Embedding 32 → SimpleRNN(100) → Dense(1, sigmoid).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Activation } from '../cells/activations';
+/** The activations the training app offers (the cells take every tfjs activation). */
+export type Activation = 'tanh' | 'relu' | 'linear';
 import { gruMath, GRU } from '../cells/gru';
 import { lstmMath, LSTM } from '../cells/lstm';
 import { simpleRNNMath, SimpleRNN } from '../cells/simple_rnn';
-import type { CellMath } from '../cells/cell';
+import type { CellMath } from '../scan/contract';
 import * as ours from '../layers';
 import { ScatterEmbedding } from './embedding';
 import type { Objective, TaskInput } from './tasks/task';

@@ -8,6 +8,9 @@ export interface ProgressFields {
   loss: number;
   accuracy?: number;
   seqPerSec: number;
+  /** The held-out loss, on the steps it is evaluated (--eval-every). */
+  evalLoss?: number;
+  evalAccuracy?: number;
 }
 
 export interface Progress {
@@ -22,6 +25,12 @@ function fmtAcc(a: number | undefined): string {
   return a === undefined ? '' : ` | acc ${a.toFixed(3)}`;
 }
 
+/** The held-out result, when this step evaluated it. */
+function fmtEval(f: ProgressFields): string {
+  if (f.evalLoss === undefined) return '';
+  return ` | held-out loss ${f.evalLoss.toPrecision(4)}${f.evalAccuracy === undefined ? '' : `, acc ${f.evalAccuracy.toFixed(3)}`}`;
+}
+
 export class BarProgress implements Progress {
   private multi: cliProgress.MultiBar | null = null;
   private bar: cliProgress.SingleBar | null = null;
@@ -29,7 +38,7 @@ export class BarProgress implements Progress {
   start(total: number, startStep: number): void {
     this.multi = new cliProgress.MultiBar(
       {
-        format: ' {bar} {value}/{total} | loss {loss}{acc} | {sps} seq/s | ETA {eta_formatted}',
+        format: ' {bar} {value}/{total} | loss {loss}{acc}{ev} | {sps} seq/s | ETA {eta_formatted}',
         barsize: 30,
         hideCursor: true,
         clearOnComplete: false,
@@ -37,11 +46,15 @@ export class BarProgress implements Progress {
       },
       cliProgress.Presets.shades_classic,
     );
-    this.bar = this.multi.create(total, startStep, { loss: '-', acc: '', sps: '-' });
+    this.bar = this.multi.create(total, startStep, { loss: '-', acc: '', ev: '', sps: '-' });
   }
 
+  /** The last held-out result stays on the bar until the next one. */
+  private lastEval = '';
+
   update(step: number, f: ProgressFields): void {
-    this.bar?.update(step, { loss: f.loss.toPrecision(4), acc: fmtAcc(f.accuracy), sps: f.seqPerSec.toFixed(0) });
+    if (f.evalLoss !== undefined) this.lastEval = fmtEval(f);
+    this.bar?.update(step, { loss: f.loss.toPrecision(4), acc: fmtAcc(f.accuracy), ev: this.lastEval, sps: f.seqPerSec.toFixed(0) });
   }
 
   log(line: string): void {
@@ -73,7 +86,7 @@ export class LineProgress implements Progress {
     const done = step - this.startStep;
     const perStep = done > 0 ? (Date.now() - this.startTime) / 1000 / done : 0;
     const eta = Math.round(perStep * (this.total - step));
-    this.write(`step ${step}/${this.total} | loss ${f.loss.toPrecision(4)}${fmtAcc(f.accuracy)} | ${f.seqPerSec.toFixed(0)} seq/s | ETA ${eta}s`);
+    this.write(`step ${step}/${this.total} | loss ${f.loss.toPrecision(4)}${fmtAcc(f.accuracy)}${fmtEval(f)} | ${f.seqPerSec.toFixed(0)} seq/s | ETA ${eta}s`);
   }
 
   log(line: string): void {

@@ -15,38 +15,15 @@
 import { JsonField } from '../io/json_field';
 import { SafeDir } from '../io/safe_dir';
 import type { CheckpointContents, NamedArray } from './checkpoint';
-import { configFromJson, OptimizerName, TrainConfig } from './cli';
+import { configFromJson, OptimizerName, TrainConfig } from './config';
+import { RUN_FILES } from './run_folder';
 import type { Task } from './tasks/task';
-
-/** The files a run directory holds; what the trainer writes there, and nothing else. */
-export const RUN_FILES = {
-  config: 'config.json',
-  metrics: 'metrics.jsonl',
-  /** Metrics lines after the step a resume continued from: the resumed run logs those steps again. */
-  supersededMetrics: 'metrics.superseded.jsonl',
-  initFlow: 'grad_flow_init.json',
-  flow: 'grad_flow.json',
-  lossCurve: 'loss_curve.svg',
-  flowPlot: 'grad_flow.svg',
-  summary: 'summary.json',
-  checkpoints: 'checkpoint',
-  model: 'model',
-} as const;
-
-const WRITTEN_DIRECTORIES: readonly string[] = [RUN_FILES.checkpoints, RUN_FILES.model];
-const WRITTEN_INSIDE: readonly string[] = ['checkpoint/LATEST', 'model/model.json', 'model/weights.bin'];
 
 /** config.json holds run metadata, not data: a few KiB. */
 const CONFIG_MAX_BYTES = 16 * 2 ** 20;
 
 /** Optimizer slots per variable, in the order tfjs 4's getWeights() lists them after 'iter'. */
 const OPTIMIZER_SLOTS: Record<OptimizerName, readonly string[]> = { sgd: [], momentum: ['momentum'], adam: ['m', 'v'] };
-
-/** Refuses a run directory where something the trainer would write is a link or of the wrong kind. */
-export function checkRunEntries(run: SafeDir): void {
-  for (const name of Object.values(RUN_FILES)) run.exists(name, WRITTEN_DIRECTORIES.includes(name) ? 'directory' : 'file');
-  for (const rel of WRITTEN_INSIDE) if (run.exists(rel.split('/')[0], 'directory')) run.exists(rel, 'file');
-}
 
 export interface SavedRun {
   /** config.json as read, to which the resume appends its entry. */

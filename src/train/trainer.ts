@@ -8,301 +8,25 @@
  * A checkpoint after step s holds the weights, the optimizer state, the data stream's position and
  * s, so a run resumed from it computes exactly the steps s + 1, s + 2, … of the run it continues.
  */
-import { createHash } from 'crypto';
-import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import writeFileAtomic from 'write-file-atomic';
 import type { BackendInfo } from '../platform';
-import { JsonField } from '../io/json_field';
-import { RefusedFileError, SafeDir } from '../io/safe_dir';
-import { CheckpointContents, loadCheckpoint, LoadedCheckpoint, NamedArray, saveCheckpoint } from './checkpoint';
-import { DEFAULT_TEXT, ParsedArgs, ResumeError, TrainConfig, UsageError } from './cli';
-import { exportLayersModel, stockReadable } from './export';
+import { RefusedFileError } from '../io/safe_dir';
+import { CheckpointContents, LoadedCheckpoint } from './checkpoint';
+import { ResumeError } from './errors';
 import { gradientFlow } from './grad_flow';
-import { accuracyOf, ModelSpec, RnnModel } from './model';
-import { gradFlowSVG, lossCurveSVG, LossPoint } from './plots';
+import { accuracyOf, RnnModel } from './model';
+import { disposeOptimizer, makeOptimizer, modelArrays, optimizerArrays, optimizerExtras, restoreArrays } from './optimizer_state';
 import type { Progress } from './progress';
 import { Rng } from './random';
-import { checkCheckpointFits, checkRunEntries, readSavedRun, RUN_FILES, SavedRun } from './resume';
-import { makeTask } from './tasks';
-import type { QualityBar, Task } from './tasks/task';
-
-/** One line of metrics.jsonl. */
-export interface MetricsLine {
-  step: number;
-  epoch: number;
-  loss: number;
-  accuracy?: number;
-  lr: number;
-  gradNorm: number;
-  seqPerSec: number;
-  evalLoss?: number;
-  evalAccuracy?: number;
-}
-
-export type TrainStatus = 'completed' | 'interrupted' | 'diverged';
-
-export interface TrainResult {
-  status: TrainStatus;
-  step: number;
-  steps: number;
-  /** Step of the newest checkpoint on disk (0 when none). */
-  checkpointStep: number;
-  bar: QualityBar;
-  evalLoss?: number;
-  evalAccuracy?: number;
-  /** Whether the held-out result passed the bar (completed runs). */
-  passed?: boolean;
-  /** What happened, for a person. */
-  message: string;
-  /** Completed runs: who can read model/ (stock tf.loadLayersModel, or only tfjs-rnn's loadLayersModel). */
-  modelNote?: string;
-}
-
-/** A run ready to start: flags checked, task built, checkpoint read; nothing written yet. */
-export interface RunSetup {
-  config: TrainConfig;
-  dir: string;
-  task: Task;
-  steps: number;
-  evalEvery: number;
-  /** The newest checkpoint that verifies (whether it fits the model is checked in run()). */
-  resume: LoadedCheckpoint | null;
-  resuming: boolean;
-  /** config.json as the run left it (resumes), to which the resume appends its entry. */
-  saved: SavedRun | null;
-  /** sha256 of the chars task's text, recorded in config.json and checked on resume. */
-  textSha256: string | null;
-}
-
-const PACKAGE_VERSION = (() => {
-  try {
-    return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-})();
-
-/** The chars task's text (the user's own --text file, or the shipped default) and its sha256. */
-function readText(config: TrainConfig): { text: string; sha256: string } | null {
-  if (config.task !== 'chars') return null;
-  const file = config.text ?? DEFAULT_TEXT;
-  if (!fs.existsSync(file)) throw new UsageError(`--text: expected a readable file, got '${file}' (not found)`);
-  const bytes = fs.readFileSync(file);
-  return { text: bytes.toString('utf8'), sha256: createHash('sha256').update(bytes).digest('hex') };
-}
-
-/** The run to resume: config.json and a checkpoint that verifies, or a ResumeError; reads only. */
-function readResume(dir: string): { saved: SavedRun; checkpoint: LoadedCheckpoint } {
-  try {
-    const run = SafeDir.open(dir);
-    checkRunEntries(run);
-    const saved = readSavedRun(run);
-    const root = run.exists(RUN_FILES.checkpoints, 'directory') ? run.subdir(RUN_FILES.checkpoints) : null;
-    const checkpoint = root === null ? null : loadCheckpoint(root);
-    if (checkpoint === null) {
-      throw new ResumeError(
-        `--resume: expected a checkpoint in ${path.join(dir, RUN_FILES.checkpoints)}, found none (the run stopped before its first ` +
-          `checkpoint, or they were removed); start a new run with --out instead. Nothing in ${dir} was changed.`,
-      );
-    }
-    return { saved, checkpoint };
-  } catch (e) {
-    if (e instanceof RefusedFileError) throw new ResumeError(`--resume: ${e.message}\nNothing in ${dir} was changed.`);
-    throw e;
-  }
-}
-
-/** Turns parsed flags into a run; throws UsageError for anything wrong, before writing anything. */
-export function prepareRun(parsed: Exclude<ParsedArgs, { kind: 'help' }>): RunSetup {
-  let config: TrainConfig;
-  let resume: LoadedCheckpoint | null = null;
-  let saved: SavedRun | null = null;
-  if (parsed.kind === 'resume') {
-    ({ saved, checkpoint: resume } = readResume(parsed.dir));
-    config = { ...saved.config, out: parsed.dir };
-    const o = parsed.overrides;
-    if (o.steps !== undefined) {
-      config.steps = o.steps;
-      config.epochs = null;
-    }
-    if (o.backend !== undefined) config.backend = o.backend;
-    if (o.checkpointEvery !== undefined) config.checkpointEvery = o.checkpointEvery;
-    if (o.logEvery !== undefined) config.logEvery = o.logEvery;
-  } else {
-    config = parsed.config;
-  }
-  let task: Task;
-  let text: ReturnType<typeof readText>;
-  try {
-    text = readText(config);
-    // Runs recorded before the text's sha256 was kept can still resume on the shipped default.
-    const unchecked = saved !== null && saved.textSha256 === null && config.text === null;
-    if (saved !== null && text !== null && !unchecked && text.sha256 !== saved.textSha256) {
-      throw new ResumeError(
-        `--resume: expected the text the run was trained on (sha256 ${saved.textSha256 ?? 'not recorded'}), got ` +
-          `${config.text ?? DEFAULT_TEXT} with sha256 ${text.sha256}. Nothing in ${parsed.kind === 'resume' ? parsed.dir : config.out} was changed.`,
-      );
-    }
-    task = makeTask(config.task, { seqLen: config.seqLen, seed: config.seed, text: text?.text });
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError((e as Error).message);
-  }
-  const steps = config.steps ?? Math.ceil(((config.epochs ?? 1) * task.epochSize) / config.batchSize);
-  if (resume !== null && resume.step > steps) {
-    throw new UsageError(`--steps: expected at least the checkpoint's step ${resume.step}, got ${steps}`);
-  }
-  const evalEvery = config.evalEvery >= 0 ? config.evalEvery : Math.max(config.logEvery, Math.round(steps / 10));
-  return { config, dir: config.out, task, steps, evalEvery, resume, resuming: parsed.kind === 'resume', saved, textSha256: text?.sha256 ?? null };
-}
-
-function makeOptimizer(config: TrainConfig): tf.Optimizer {
-  if (config.optimizer === 'sgd') return tf.train.sgd(config.lr);
-  if (config.optimizer === 'momentum') return tf.train.momentum(config.lr, 0.9);
-  return tf.train.adam(config.lr);
-}
-
-/**
- * tfjs 4.22's MomentumOptimizer.dispose() does not call SGDOptimizer.dispose(), so the learning
- * rate scalar `c` it inherits stays alive: we dispose it too.
- */
-function disposeOptimizer(optimizer: tf.Optimizer): void {
-  optimizer.dispose();
-  if (optimizer instanceof tf.MomentumOptimizer) {
-    const c = (optimizer as unknown as { c?: tf.Tensor }).c;
-    if (c !== undefined && !c.isDisposed) c.dispose();
-  }
-}
-
-/**
- * Adam keeps β1^t and β2^t in private variables that setWeights recomputes with pow(); the
- * recomputed values can differ from the running products in the last bit, which would make a
- * resumed run drift. We save and restore them as they are.
- */
-const OPTIMIZER_EXTRAS = ['accBeta1', 'accBeta2'];
-
-async function optimizerExtras(optimizer: tf.Optimizer): Promise<Record<string, number>> {
-  const o = optimizer as unknown as Record<string, unknown>;
-  const out: Record<string, number> = {};
-  for (const k of OPTIMIZER_EXTRAS) if (o[k] instanceof tf.Variable) out[k] = (await (o[k] as tf.Variable).data())[0];
-  return out;
-}
-
-function restoreOptimizerExtras(optimizer: tf.Optimizer, extras: Record<string, number>): void {
-  const o = optimizer as unknown as Record<string, unknown>;
-  for (const [k, v] of Object.entries(extras)) {
-    if (o[k] instanceof tf.Variable) tf.tidy(() => (o[k] as tf.Variable).assign(tf.scalar(v)));
-  }
-}
-
-/**
- * Samples `length` characters from the chars model, starting from `startId`: a stateful copy of the
- * network (batch of one) reads one character per call and carries its states to the next.
- */
-export async function sampleText(model: RnnModel, alphabet: string, startId: number, length: number, rng: Rng, temperature = 0.8): Promise<string> {
-  if (model.spec.input.kind !== 'tokens') throw new Error('expected a token model to sample from, got a real-valued one');
-  const sampler = model.copy('sampler');
-  let id = startId;
-  let out = alphabet[id];
-  try {
-    for (let i = 0; i < length; i++) {
-      const probs = tf.tidy(() => {
-        const z = sampler.apply(tf.tensor2d([[id]], [1, 1], 'int32')) as tf.Tensor; // [1, 1, V]
-        return tf.softmax(tf.div(tf.reshape(z, [1, -1]), temperature)); // [1, V]
-      });
-      const p = await probs.data();
-      probs.dispose();
-      let u = rng.next();
-      id = p.length - 1;
-      for (let j = 0; j < p.length; j++) {
-        u -= p[j];
-        if (u < 0) {
-          id = j;
-          break;
-        }
-      }
-      out += alphabet[id];
-    }
-  } finally {
-    sampler.dispose();
-  }
-  return out;
-}
-
-/** A line of metrics.jsonl as it is on disk, and what it says (null: cut short by a crash). */
-interface MetricsRecord {
-  raw: string;
-  line: MetricsLine | null;
-}
-
-function readMetrics(run: SafeDir): MetricsRecord[] {
-  if (!run.exists(RUN_FILES.metrics, 'file')) return [];
-  return run
-    .readText(RUN_FILES.metrics)
-    .split('\n')
-    .filter((raw) => raw.trim() !== '')
-    .map((raw) => {
-      try {
-        return { raw, line: JSON.parse(raw) as MetricsLine };
-      } catch {
-        return { raw, line: null };
-      }
-    });
-}
-
-function writeAtomic(file: string, data: string | Buffer): void {
-  writeFileAtomic.sync(file, data, { fsync: true });
-}
-
-function passes(bar: QualityBar, loss: number, accuracy: number | undefined): boolean {
-  const v = bar.metric === 'loss' ? loss : (accuracy ?? NaN);
-  return bar.direction === 'below' ? v < bar.value : v > bar.value;
-}
-
-/** How far a loss is from the baseline, in words that hold on either side of it. */
-function againstBaseline(loss: number, baseline: number): string {
-  const base = `the baseline ${baseline.toFixed(4)}`;
-  if (!Number.isFinite(loss) || !(baseline > 0)) return '';
-  if (loss === baseline) return ` (equal to ${base})`;
-  const side = loss < baseline ? 'below' : 'above';
-  if (loss <= 0) return ` (${side} ${base})`;
-  const ratio = loss < baseline ? baseline / loss : loss / baseline;
-  // Close to the baseline a ratio reads as "1.0×"; a percentage says which side.
-  const amount = ratio >= 1.1 ? `${ratio.toFixed(1)}×` : `${((Math.abs(loss - baseline) / baseline) * 100).toFixed(1)}%`;
-  return ` (${amount} ${side} ${base})`;
-}
-
-/** The model in a few words: `2 × bidirectional LSTM`, `GRU (reset after)`. */
-export function describeModel(config: TrainConfig): string {
-  const cell = { simple: 'SimpleRNN', lstm: 'LSTM', gru: config.resetAfter ? 'GRU (reset after)' : 'GRU' }[config.cell];
-  return `${config.layers > 1 ? `${config.layers} × ` : ''}${config.bidirectional ? 'bidirectional ' : ''}${cell}`;
-}
-
-/** The exported layers by stock class: `Embedding → 2 × Bidirectional(LSTM) → Dense(softmax)`. */
-function stockClasses(spec: ModelSpec): string {
-  const cell = { simple: 'SimpleRNN', lstm: 'LSTM', gru: 'GRU' }[spec.cell];
-  const rnn = `${spec.layers > 1 ? `${spec.layers} × ` : ''}${spec.bidirectional ? `Bidirectional(${cell})` : cell}`;
-  const activation = { mse: 'linear', binary: 'sigmoid', categorical: 'softmax' }[spec.objective];
-  return `${spec.input.kind === 'tokens' ? 'Embedding → ' : ''}${rnn} → Dense(${activation})`;
-}
-
-/** Who reads the exported model/. */
-function modelNote(model: RnnModel): string {
-  if (stockReadable(model)) return `stock tf.loadLayersModel reads it (${stockClasses(model.spec)})`;
-  return (
-    "a Keras-format GRU with reset_after: true, which stock tf.loadLayersModel refuses (\"GRUCell does not support reset_after " +
-    "parameter set to true\"); tfjs-rnn's loadLayersModel reads it (import { loadLayersModel } from 'tfjs-rnn')"
-  );
-}
-
-/** The closing line of a completed run: the held-out result, against the baseline and the bar. */
-export function resultMessage(bar: QualityBar, evalLoss: number, evalAccuracy: number | undefined, passed: boolean): string {
-  const vsLoss = bar.metric === 'loss' ? againstBaseline(evalLoss, bar.baseline) : '';
-  const acc = evalAccuracy === undefined ? '' : `, accuracy ${evalAccuracy.toFixed(3)}${bar.metric === 'accuracy' ? ` (baseline ${bar.baseline.toFixed(3)})` : ''}`;
-  return `held-out loss ${evalLoss.toFixed(4)}${vsLoss}${acc}: bar ${passed ? 'PASSED' : 'NOT reached'} (${bar.text})`;
-}
+import { checkCheckpointFits } from './resume';
+import { RUN_FILES, RunFolder } from './run_folder';
+import type { RunSetup } from './run_setup';
+import { sampleText } from './sampling';
+import { compareWithCheckpoint, runIdentity } from './run_identity';
+import { configDocument } from './run_record';
+import { describeModel, MetricsLine, modelNote, passes, resultMessage, TrainResult, writeClosingFiles } from './summary';
+import type { QualityBar } from './tasks/task';
 
 export class Trainer {
   private stopSignal: NodeJS.Signals | null = null;
@@ -310,6 +34,8 @@ export class Trainer {
   private lastSavedStep = 0;
   /** The held-out result at the last step, once the loop has logged it. */
   private finalEval: { loss: number; accuracy?: number } | null = null;
+  /** The run folder, once the run goes ahead (nothing is written before). */
+  private folder: RunFolder | null = null;
 
   constructor(
     private readonly setup: RunSetup,
@@ -323,29 +49,16 @@ export class Trainer {
   }
 
   get resumeCommand(): string {
-    return `npm run train -- --resume ${path.relative(process.cwd(), this.setup.dir) || '.'}`;
+    // Absolute, so it works from any directory; quoted where a shell would split or expand it.
+    const dir = this.setup.dir;
+    return `npm run train -- --resume ${/^[\w@%+=:,./-]+$/.test(dir) ? dir : `'${dir.replace(/'/g, `'\\''`)}'`}`;
   }
 
   async run(): Promise<TrainResult> {
     const { config, task, steps, dir } = this.setup;
-    const ckptRoot = path.join(dir, RUN_FILES.checkpoints);
-    const metricsFile = path.join(dir, RUN_FILES.metrics);
 
-    const model = new RnnModel({
-      input: task.input,
-      embeddingDim: config.embeddingDim,
-      cell: config.cell,
-      resetAfter: config.resetAfter,
-      layers: config.layers,
-      bidirectional: config.bidirectional,
-      units: config.units,
-      activation: config.activation,
-      outputDim: task.outputDim,
-      objective: task.objective,
-      returnSequences: task.returnSequences,
-      seed: config.seed,
-    });
-    const optimizer = makeOptimizer(config);
+    const model = new RnnModel(this.setup.spec);
+    const optimizer = makeOptimizer(config.optimizer, config.lr);
     const evalSet = task.evalBatch();
     const flowBatch = tf.tidy(() => {
       const n = Math.min(32, evalSet.x.shape[0]);
@@ -353,8 +66,7 @@ export class Trainer {
     });
     try {
       // Everything that can refuse the run comes before its first write.
-      const resumed = this.setup.resuming ? SafeDir.open(dir) : null;
-      const savedInitFlow = resumed === null ? null : this.readInitFlow(resumed);
+      const savedInitFlow = this.setup.resuming ? RunFolder.open(dir).readInitFlow(config.seqLen) : null;
       // The model is at its seeded initialisation here, also when resuming.
       const initFlow = savedInitFlow ?? (await gradientFlow(model, flowBatch.x, flowBatch.y));
       const ck = this.setup.resume === null ? null : await this.fittingCheckpoint(this.setup.resume, model, optimizer);
@@ -362,90 +74,32 @@ export class Trainer {
       const bar = await task.qualityBar();
 
       // The run goes ahead: from here on its files change.
-      fs.mkdirSync(dir, { recursive: true });
-      const run = SafeDir.open(dir);
-      this.writeConfig(model);
+      const run = RunFolder.create(dir);
+      this.folder = run;
+      if (this.setup.textToCopy !== null) run.writeText(this.setup.textToCopy);
+      run.writeConfig(configDocument(this.setup, this.backendInfo, this.step, model.countParams()));
       if (ck !== null) {
         this.progress.log(`resumed from ${path.relative(process.cwd(), ck.dir)} (step ${ck.step})`);
         for (const s of ck.skipped) this.progress.log(`skipped a checkpoint: ${s}`);
       }
-      this.keepMetricsUpToStep(run);
-      if (savedInitFlow === null) writeAtomic(path.join(dir, RUN_FILES.initFlow), JSON.stringify(initFlow));
+      const moved = run.keepMetricsUpToStep(this.step);
+      if (moved > 0) this.progress.log(`metrics.jsonl: ${moved} line(s) after step ${this.step} moved to ${RUN_FILES.supersededMetrics} (those steps run again)`);
+      if (savedInitFlow === null) run.writeInitFlow(initFlow);
 
       this.progress.log(`task ${task.name}: ${describeModel(config)}, ${model.countParams()} parameters, ${steps} steps of ${config.batchSize}; bar: ${bar.text}`);
-      const result = await this.loop(model, optimizer, bar, evalSet, metricsFile, ckptRoot);
+      const result = await this.loop(model, optimizer, bar, evalSet);
       if (result.status !== 'completed') return result;
 
       // The end: held-out result, pictures, exported model, summary.
       const ev = this.finalEval ?? (await model.evaluate(evalSet.x, evalSet.y));
       const passed = passes(bar, ev.loss, ev.accuracy);
-      const points: LossPoint[] = readMetrics(run).flatMap((r) => (r.line === null ? [] : [{ step: r.line.step, loss: r.line.loss, evalLoss: r.line.evalLoss }]));
-      writeAtomic(
-        path.join(dir, RUN_FILES.lossCurve),
-        await lossCurveSVG(points, `${task.name}: loss (${describeModel(config)}, ${config.optimizer}, lr ${config.lr}, ${this.backendInfo.backend})`, bar.metric === 'loss' ? { value: bar.value, label: `bar (${bar.value.toPrecision(3)})` } : undefined),
-      );
-      const finalNorms = await gradientFlow(model, flowBatch.x, flowBatch.y);
-      writeAtomic(path.join(dir, RUN_FILES.flow), JSON.stringify({ init: initFlow, final: finalNorms }));
-      writeAtomic(
-        path.join(dir, RUN_FILES.flowPlot),
-        await gradFlowSVG(
-          [
-            { label: 'at initialisation', norms: initFlow },
-            { label: `after ${this.step} steps`, norms: finalNorms },
-          ],
-          `${task.name}: ‖∂L/∂h_t‖ of the first ${describeModel(config)} layer over time (T = ${config.seqLen}, batch of ${flowBatch.x.shape[0]})`,
-        ),
-      );
-      await exportLayersModel(model, path.join(dir, RUN_FILES.model));
-      const summary = {
-        task: task.name,
-        model: { cell: config.cell, layers: config.layers, bidirectional: config.bidirectional, resetAfter: config.resetAfter, parameters: model.countParams() },
-        steps: this.step,
-        evalLoss: ev.loss,
-        evalAccuracy: ev.accuracy,
-        bar,
-        passed,
-        backend: this.backendInfo.backend,
-      };
-      writeAtomic(path.join(dir, RUN_FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
+      await writeClosingFiles(run, model, { config, task, bar, backend: this.backendInfo.backend, step: this.step, ev, passed, initFlow, flowBatch });
       return { ...result, evalLoss: ev.loss, evalAccuracy: ev.accuracy, passed, message: resultMessage(bar, ev.loss, ev.accuracy, passed), modelNote: modelNote(model) };
     } finally {
       tf.dispose([evalSet.x, evalSet.y, flowBatch.x, flowBatch.y]);
       disposeOptimizer(optimizer);
       model.dispose();
     }
-  }
-
-  /**
-   * The gradient flow at initialisation saved when the run started (JSON.stringify wrote NaN and
-   * Infinity as null); null when it is missing or not T numbers, and so is computed again.
-   */
-  private readInitFlow(run: SafeDir): number[] | null {
-    if (!run.exists(RUN_FILES.initFlow, 'file')) return null;
-    try {
-      const norms = new JsonField(run.display(RUN_FILES.initFlow), run.readJSON(RUN_FILES.initFlow)).items().map((f) => (f.value === null ? NaN : f.number()));
-      return norms.length === this.setup.config.seqLen ? norms : null;
-    } catch (e) {
-      if (e instanceof RefusedFileError) return null;
-      throw e;
-    }
-  }
-
-  /**
-   * metrics.jsonl keeps the lines up to the step the run continues from; later ones (steps the
-   * resumed run takes again, lines cut short by a crash) move to metrics.superseded.jsonl, so no
-   * line is ever lost. Untouched when there is nothing to move.
-   */
-  private keepMetricsUpToStep(run: SafeDir): void {
-    const records = readMetrics(run);
-    const kept = records.filter((r) => r.line !== null && r.line.step <= this.step);
-    const file = path.join(run.path, RUN_FILES.metrics);
-    if (!fs.existsSync(file)) writeAtomic(file, '');
-    if (kept.length === records.length) return;
-    const moved = records.filter((r) => !kept.includes(r));
-    fs.appendFileSync(path.join(run.path, RUN_FILES.supersededMetrics), moved.map((r) => `${r.raw}\n`).join(''));
-    writeAtomic(file, kept.map((r) => `${r.raw}\n`).join(''));
-    this.progress.log(`metrics.jsonl: ${moved.length} line(s) after step ${this.step} moved to ${RUN_FILES.supersededMetrics} (those steps run again)`);
   }
 
   /**
@@ -460,7 +114,10 @@ export class Trainer {
       optimizerExtras: Object.keys(await optimizerExtras(optimizer)),
       task: this.setup.task,
     };
-    const fits = (ck: CheckpointContents, dir: string): void => checkCheckpointFits(ck, dir, target);
+    const fits = (ck: CheckpointContents, dir: string): void => {
+      checkCheckpointFits(ck, dir, target);
+      compareWithCheckpoint(this.setup.config, ck.meta, ck.step, path.join(this.setup.dir, RUN_FILES.config));
+    };
     try {
       fits(first, first.dir);
       return first;
@@ -469,7 +126,7 @@ export class Trainer {
     }
     const dir = this.setup.dir;
     try {
-      const ck = loadCheckpoint(SafeDir.open(dir).subdir(RUN_FILES.checkpoints), fits);
+      const ck = RunFolder.open(dir).loadCheckpoint(fits);
       if (ck === null) throw new RefusedFileError(path.join(dir, RUN_FILES.checkpoints), 'expected a checkpoint, found none');
       return ck;
     } catch (e) {
@@ -483,10 +140,9 @@ export class Trainer {
     optimizer: tf.Optimizer,
     bar: QualityBar,
     evalSet: { x: tf.Tensor; y: tf.Tensor },
-    metricsFile: string,
-    ckptRoot: string,
   ): Promise<TrainResult> {
-    const { config, task, steps, evalEvery } = this.setup;
+    const { config, task, steps, evalEvery, dir } = this.setup;
+    const run = this.folder as RunFolder;
     const B = config.batchSize;
     const vars = model.variables;
     const base = { steps, bar };
@@ -516,7 +172,7 @@ export class Trainer {
             checkpointStep: this.lastSavedStep,
             message:
               `loss is ${loss} at step ${next} (lr ${config.lr}, clip-norm ${config.clipNorm}); stopped without saving. ` +
-              `The last good checkpoint is step ${this.lastSavedStep} in ${path.relative(process.cwd(), ckptRoot)}. ` +
+              `The last good checkpoint is step ${this.lastSavedStep} in ${path.join(dir, RUN_FILES.checkpoints)}. ` +
               `Try a lower --lr or a --clip-norm, in a new run.`,
           };
         }
@@ -554,8 +210,8 @@ export class Trainer {
             line.evalLoss = ev.loss;
             if (ev.accuracy !== undefined) line.evalAccuracy = ev.accuracy;
           }
-          fs.appendFileSync(metricsFile, `${JSON.stringify(line)}\n`);
-          this.progress.update(this.step, { loss, accuracy: line.accuracy, seqPerSec: line.seqPerSec });
+          run.appendMetrics(line);
+          this.progress.update(this.step, { loss, accuracy: line.accuracy, seqPerSec: line.seqPerSec, evalLoss: line.evalLoss, evalAccuracy: line.evalAccuracy });
           windowStart = Date.now();
           windowSteps = 0;
         }
@@ -567,14 +223,14 @@ export class Trainer {
           const text = await sampleText(model, task.alphabet, rng.int(task.alphabet.length), 160, rng);
           this.progress.log(`--- sample at step ${this.step} ---\n${text}\n---`);
         }
-        if (this.step % config.checkpointEvery === 0 || this.step === steps) await this.save(model, optimizer, ckptRoot);
+        if (this.step % config.checkpointEvery === 0 || this.step === steps) await this.save(model, optimizer);
         await new Promise((resolve) => setImmediate(resolve)); // let SIGINT/SIGTERM handlers run
       }
     } finally {
       this.progress.stop();
     }
     if (this.stopSignal !== null) {
-      await this.save(model, optimizer, ckptRoot);
+      await this.save(model, optimizer);
       return {
         ...base,
         status: 'interrupted',
@@ -586,84 +242,30 @@ export class Trainer {
     return { ...base, status: 'completed', step: this.step, checkpointStep: this.lastSavedStep, message: '' };
   }
 
-  private async save(model: RnnModel, optimizer: tf.Optimizer, root: string): Promise<void> {
-    if (this.step === this.lastSavedStep && fs.existsSync(root)) return;
-    const names = model.weightNames;
-    const vars = model.variables;
-    // Optimizer slots are named after the variables (`lstm/kernel_1/m`): stored under the stable names.
-    const stable = new Map(vars.map((v, i) => [v.name, names[i]]));
-    const stableName = (slot: string): string => {
-      const cut = slot.lastIndexOf('/');
-      return cut < 0 ? slot : `${stable.get(slot.slice(0, cut)) ?? slot.slice(0, cut)}${slot.slice(cut)}`;
-    };
-    const modelArrays: NamedArray[] = [];
-    for (const [i, v] of vars.entries()) {
-      modelArrays.push({ name: names[i], shape: v.shape, dtype: 'float32', data: Float32Array.from((await v.data()) as Float32Array) });
-    }
-    // getWeights() returns a fresh iteration-count scalar first, then the optimizer's own
-    // variables (not copies): only the first is ours to dispose.
-    const named = await optimizer.getWeights();
-    const optimizerArrays: NamedArray[] = [];
-    for (const w of named) {
-      const values = await w.tensor.data();
-      optimizerArrays.push({
-        name: stableName(w.name),
-        shape: w.tensor.shape,
-        dtype: w.tensor.dtype === 'int32' ? 'int32' : 'float32',
-        data: w.tensor.dtype === 'int32' ? Int32Array.from(values as Int32Array) : Float32Array.from(values as Float32Array),
-      });
-    }
-    if (named.length > 0) named[0].tensor.dispose();
-    saveCheckpoint(root, {
+  private async save(model: RnnModel, optimizer: tf.Optimizer): Promise<void> {
+    const run = this.folder as RunFolder;
+    if (this.step === this.lastSavedStep && run.hasCheckpoints()) return;
+    const model_ = await modelArrays(model);
+    const optimizer_ = await optimizerArrays(model, optimizer);
+    run.saveCheckpoint({
       step: this.step,
       meta: {
         data: this.setup.task.state(),
         optimizer: { name: this.setup.config.optimizer, extras: await optimizerExtras(optimizer) },
         task: this.setup.config.task,
+        run: runIdentity(this.setup.config, this.setup.textSha256),
       },
-      groups: { model: modelArrays, optimizer: optimizerArrays },
+      groups: { model: model_, optimizer: optimizer_ },
     });
     this.lastSavedStep = this.step;
   }
 
   /** Puts ck (checked by fittingCheckpoint) into the model, the optimizer and the data stream. */
   private async restore(ck: LoadedCheckpoint, model: RnnModel, optimizer: tf.Optimizer): Promise<void> {
-    const vars = model.variables;
-    ck.groups.model.forEach((a, i) => tf.tidy(() => vars[i].assign(tf.tensor(a.data, a.shape))));
-    const tensors = ck.groups.optimizer.map((a) => ({ name: a.name, tensor: tf.tensor(a.data, a.shape, a.dtype) }));
-    await optimizer.setWeights(tensors);
-    tf.dispose(tensors.map((t) => t.tensor));
     const opt = ck.meta.optimizer as { extras: Record<string, number> };
-    restoreOptimizerExtras(optimizer, opt.extras);
+    await restoreArrays({ model: ck.groups.model, optimizer: ck.groups.optimizer }, opt.extras, model, optimizer);
     this.setup.task.restore(ck.meta.data as Record<string, unknown>);
     this.step = ck.step;
     this.lastSavedStep = ck.step;
-  }
-
-  private writeConfig(model: RnnModel): void {
-    const file = path.join(this.setup.dir, RUN_FILES.config);
-    const info = this.backendInfo;
-    const backend = { backend: info.backend, package: info.package, version: info.version, summary: info.summary };
-    const saved = this.setup.saved;
-    let doc: Record<string, unknown>;
-    if (saved !== null) {
-      doc = saved.doc;
-      const resumes = (doc.resumes as unknown[] | undefined) ?? [];
-      resumes.push({ at: new Date().toISOString(), fromStep: this.step, steps: this.setup.steps, backend });
-      doc.resumes = resumes;
-      doc.config = this.setup.config;
-    } else {
-      const task = this.setup.task;
-      doc = {
-        config: this.setup.config,
-        steps: this.setup.steps,
-        parameters: model.countParams(),
-        task: { name: task.name, epochSize: task.epochSize, vocabulary: task.alphabet, textSha256: this.setup.textSha256 ?? undefined },
-        backend,
-        versions: { 'tfjs-rnn': PACKAGE_VERSION, '@tensorflow/tfjs': tf.version.tfjs, node: process.version },
-        startedAt: new Date().toISOString(),
-      };
-    }
-    writeAtomic(file, `${JSON.stringify(doc, null, 2)}\n`);
   }
 }

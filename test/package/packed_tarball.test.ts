@@ -32,6 +32,46 @@ function installedPackages(dir: string, found = new Map<string, string[]>()): Ma
 
 let scratch: string;
 let run: { status: number | null; stdout: string; stderr: string };
+let fileRun: { status: number | null; stdout: string; stderr: string };
+let stockRun: { status: number | null; stdout: string; stderr: string };
+
+/**
+ * With the package imported and nothing else: model.save('file://…') and tf.loadLayersModel('file://…')
+ * of a model of our layers, then saveForStock for the stock-only program below. Prints the loaded
+ * classes and the largest prediction difference.
+ */
+const FILE_IO = `
+const tf = require('@tensorflow/tfjs');
+const { layers, saveForStock } = require('tfjs-rnn');
+(async () => {
+  await tf.setBackend('cpu');
+  const m = tf.sequential({ layers: [layers.lstm({ units: 4, inputShape: [3, 2] }), tf.layers.dense({ units: 1 })] });
+  const x = tf.tensor3d([0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.7, 0.8, -0.9, 1.0, 0.2, -0.3], [2, 3, 2]);
+  await m.save('file://saved');
+  const back = await tf.loadLayersModel('file://saved/model.json');
+  const diff = tf.max(tf.abs(tf.sub(m.predict(x), back.predict(x)))).dataSync()[0];
+  console.log(back.layers.map((l) => l.getClassName()).join(' '), diff);
+  await saveForStock(m, 'file://stock');
+  require('fs').writeFileSync('expected.json', JSON.stringify(Array.from(m.predict(x).dataSync())));
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+
+/** A program without tfjs-rnn (it never requires it) loads what saveForStock wrote, from the files. */
+const STOCK_ONLY = `
+const fs = require('fs');
+const tf = require('@tensorflow/tfjs');
+(async () => {
+  await tf.setBackend('cpu');
+  const json = JSON.parse(fs.readFileSync('stock/model.json', 'utf8'));
+  const weights = fs.readFileSync('stock/weights.bin');
+  const m = await tf.loadLayersModel(tf.io.fromMemory({ ...json, weightSpecs: json.weightsManifest[0].weights,
+    weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length) }));
+  const x = tf.tensor3d([0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.7, 0.8, -0.9, 1.0, 0.2, -0.3], [2, 3, 2]);
+  const expected = JSON.parse(fs.readFileSync('expected.json', 'utf8'));
+  const got = Array.from(m.predict(x).dataSync());
+  console.log(m.layers.map((l) => l.getClassName()).join(' '), Math.max(...got.map((v, i) => Math.abs(v - expected[i]))));
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
 
 beforeAll(() => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-rnn-pack-'));
@@ -62,6 +102,14 @@ beforeAll(() => {
   for (const k of ['TFJS_RNN_BACKEND', 'NODE_OPTIONS', 'TS_NODE_PROJECT']) delete env[k];
   const r = spawnSync(process.execPath, ['readme_example.js'], { cwd: scratch, env, encoding: 'utf8', timeout: 120000 });
   run = { status: r.status, stdout: r.stdout, stderr: r.stderr };
+
+  const runScript = (name: string, source: string): { status: number | null; stdout: string; stderr: string } => {
+    fs.writeFileSync(path.join(scratch, name), source);
+    const s = spawnSync(process.execPath, [name], { cwd: scratch, env, encoding: 'utf8', timeout: 120000 });
+    return { status: s.status, stdout: s.stdout, stderr: s.stderr };
+  };
+  fileRun = runScript('file_io.js', FILE_IO);
+  stockRun = runScript('stock_only.js', STOCK_ONLY);
 }, 600000);
 
 test('the README example runs from the installed package and prints what the README says', () => {
@@ -91,4 +139,37 @@ test('the installed package carries its licence and its build, and no source or 
   expect(fs.existsSync(path.join(dir, 'dist', 'index.d.ts'))).toBe(true);
   expect(fs.existsSync(path.join(dir, 'src'))).toBe(false);
   expect(fs.existsSync(path.join(dir, 'test'))).toBe(false);
+});
+
+test("model.save('file://…') and tf.loadLayersModel('file://…') round-trip with only @tensorflow/tfjs and the package", () => {
+  // stderr holds at most tfjs's "install our node backend" notice for the cpu backend.
+  expect(fileRun.stderr).not.toMatch(/Error|already registered|handler/i);
+  expect(fileRun.status).toBe(0);
+  const [classes, diff] = [fileRun.stdout.trim().split(' ').slice(0, -1).join(' '), Number(fileRun.stdout.trim().split(' ').pop())];
+  expect(classes).toBe('TfjsRnnLSTM Dense');
+  expect(diff).toBe(0);
+  expect(fs.readdirSync(path.join(scratch, 'saved')).sort()).toEqual(['model.json', 'weights.bin']);
+});
+
+test('a program without tfjs-rnn loads what saveForStock wrote, as stock layers that predict the same', () => {
+  expect(stockRun.stderr).not.toMatch(/Error|already registered/i);
+  expect(stockRun.status).toBe(0);
+  const words = stockRun.stdout.trim().split(' ');
+  expect(words.slice(0, -1)).toEqual(['LSTM', 'Dense']);
+  expect(Number(words[words.length - 1])).toBeLessThanOrEqual(1e-6);
+});
+
+test('no source map that points at files the package does not ship', () => {
+  const dir = path.join(scratch, 'node_modules', 'tfjs-rnn');
+  const maps: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(path.join(d, e.name));
+      else if (e.name.endsWith('.map')) maps.push(path.join(d, e.name));
+    }
+  };
+  walk(dir);
+  const unresolved = maps.flatMap((m) => (JSON.parse(fs.readFileSync(m, 'utf8')) as { sources: string[] }).sources.map((s) => path.resolve(path.dirname(m), s)).filter((s) => !fs.existsSync(s)));
+  expect(unresolved).toEqual([]);
+  expect(fs.readFileSync(path.join(dir, 'dist', 'index.js'), 'utf8')).not.toMatch(/sourceMappingURL/);
 });

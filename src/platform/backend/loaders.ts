@@ -12,6 +12,7 @@ import type { ChildProbe } from '../webgpu/probe_child';
 import type { WebGPUInfo, WebGPUProbe } from '../webgpu/types';
 import { activate } from './activate';
 import { TFJS_CPU, TFJS_WASM, TFJS_WEBGPU } from './names';
+import { registerWasmKernels } from './wasm_kernels';
 import { loadTensorflowCpu, loadTensorflowGpu } from './tensorflow';
 import type { CandidateId, CandidateLoader, LoadOutcome } from './types';
 
@@ -112,6 +113,7 @@ async function loadWasm(): Promise<LoadOutcome> {
   } catch (e) {
     return { ok: false, package: pkg, reason: errorMessage(e), fix: `npm install ${pkg}` };
   }
+  registerWasmKernels(); // what tfjs-wasm lacks for training (the Embedding gradient): wasm_kernels.ts
   if (!wasmPathsSet) {
     // Point the loader at the .wasm files inside the installed package: the default (relative to
     // the bundle) breaks when our code is bundled or run from another directory.

@@ -96,5 +96,6 @@ export async function collectFacts(probes: DoctorProbes): Promise<DoctorFacts> {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     packages, backends, tfjsNodeGpu, tfjsNode, cudaLibraries, nvidiaSmi, webgpu, gpuDeviceNodes: probes.gpuDeviceNodes(), env,
+    runtimeDir: probes.runtimeDirChange?.() ?? null,
   };
 }

@@ -168,6 +168,14 @@ export function webgpuSection(facts: DoctorFacts): ReportSection {
   } else if (!possible.possible) {
     findings.push({ level: 'info', title: possible.reason, detail: 'so auto-selection skips webgpu without loading Dawn' });
   }
+  if (facts.runtimeDir) {
+    const was = facts.runtimeDir.was === undefined ? 'unset' : `'${facts.runtimeDir.was}', not a usable directory`;
+    findings.push({
+      level: 'info',
+      title: `XDG_RUNTIME_DIR was ${was}: set to ${facts.runtimeDir.now} for Dawn`,
+      detail: "so that Mesa's Vulkan driver does not print 'error: XDG_RUNTIME_DIR is invalid or not set in the environment' in runs that succeed",
+    });
+  }
   if (probe.webgpuPackageVersion) findings.push({ level: 'info', title: `webgpu (Dawn) package ${probe.webgpuPackageVersion}` });
   const a = probe.adapter;
   if (a) {

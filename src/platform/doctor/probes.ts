@@ -171,6 +171,7 @@ export function realProbes(opts: RealProbeOptions = {}): DoctorProbes {
     probeWebGPU: realProbeWebGPU,
     gpuDeviceNodes,
     checkBackend: realCheckBackend,
+    runtimeDirChange: () => (require('../webgpu/runtime_dir') as typeof import('../webgpu/runtime_dir')).runtimeDirChange(),
     env: process.env,
   };
 }

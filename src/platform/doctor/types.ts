@@ -5,6 +5,7 @@
 import type { BackendName, BackendRequest, CandidateId } from '../backend/types';
 import type { LibraryFact } from '../system';
 import type { WebGPUProbe } from '../webgpu/types';
+import type { RuntimeDirChange } from '../webgpu/runtime_dir';
 
 export type { LibraryFact };
 
@@ -92,6 +93,8 @@ export interface DoctorFacts {
   /** The GPU device nodes (/dev/dri/*, /dev/nvidia*, /dev/dxg): without one, auto never loads Dawn. */
   gpuDeviceNodes: string[];
   env: Record<string, string | undefined>;
+  /** XDG_RUNTIME_DIR as tfjs-rnn changed it for Dawn (webgpu/runtime_dir.ts); absent or null: unchanged. */
+  runtimeDir?: RuntimeDirChange | null;
 }
 
 /** Everything collectFacts needs from the machine. Tests pass fakes. */
@@ -112,6 +115,8 @@ export interface DoctorProbes {
   gpuDeviceNodes(): string[];
   checkBackend(name: BackendName): Promise<BackendCheckFact>;
   env: NodeJS.ProcessEnv;
+  /** What webgpu/runtime_dir.ts changed in this process (optional: fakes may leave it out). */
+  runtimeDirChange?(): RuntimeDirChange | null;
 }
 
 /** What the child process that loads tfjs-node(-gpu) reports. */

@@ -4,6 +4,7 @@
  * only when asked for, so that the cpu and wasm paths never load it.
  */
 import { createRequire } from 'module';
+import { ensureRuntimeDir } from './runtime_dir';
 import type { DawnBackend, DawnModule, GpuLike } from './types';
 
 /** Limit for each Dawn call (requestAdapter, requestDevice, onSubmittedWorkDone), in ms. */
@@ -62,6 +63,7 @@ export function dawnInstance(backend: DawnBackend): GpuLike {
     // No display server needed. Set on the real process so that libEGL's getenv sees it.
     const env = realProcess().env;
     if (backend === 'opengles' && env.EGL_PLATFORM === undefined) env.EGL_PLATFORM = 'surfaceless';
+    ensureRuntimeDir(env); // keeps Mesa's 'XDG_RUNTIME_DIR is invalid' line out of successful runs
     gpu = loadDawn().create(backend === 'opengles' ? ['backend=opengles'] : ['backend=vulkan']);
     gpuInstances.set(backend, gpu);
   }

@@ -15,13 +15,12 @@
  * and a [B, 4H] tensor per step.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Activation, RecurrentActivation } from '../../../cells/activations';
-import { activationWgsl } from './activations_wgsl';
+import { FusedActivation, activationWgsl } from './activations_wgsl';
 import { FusedKernelSpec, runFused } from './program';
 
 export interface GateOptions {
-  activation: Activation;
-  recurrentActivation: RecurrentActivation;
+  activation: FusedActivation;
+  recurrentActivation: FusedActivation;
 }
 
 const helpers = (o: GateOptions): string => activationWgsl('act', o.activation) + activationWgsl('rec', o.recurrentActivation);
