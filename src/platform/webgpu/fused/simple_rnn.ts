@@ -8,12 +8,11 @@
  * A mask m [B] keeps h_{t−1} where m is 0 (forward).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Activation } from '../../../cells/activations';
-import { activationWgsl } from './activations_wgsl';
+import { activationWgsl, FusedActivation } from './activations_wgsl';
 import { FusedKernelSpec, runFused } from './program';
 
 export interface SimpleRNNOptions {
-  activation: Activation;
+  activation: FusedActivation;
 }
 
 const helpers = (o: SimpleRNNOptions): string => activationWgsl('act', o.activation);
