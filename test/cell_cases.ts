@@ -5,13 +5,12 @@
  * (src/reference/autodiff.ts), build the stock tf.layers model, and run the float64 reference.
  */
 import * as tf from '@tensorflow/tfjs';
-import { GRU, LSTM, SimpleRNN, autodiffGRU, autodiffLSTM, autodiffSimpleRNN } from '../src';
-import type { RNNTape } from '../src';
+import type { GRU, LSTM, RNNTape, SimpleRNN } from '../src';
+import type { CellDescriptor } from '../src/cells/descriptor';
+import { CELLS } from '../src/cells/registry';
 import type { ReferenceActivation as Activation, ReferenceRecurrentActivation as RecurrentActivation } from '../src/reference/shared';
-import { gruReferenceBackward, gruReferenceForward } from '../src/reference/gru';
-import { lstmReferenceBackward, lstmReferenceForward } from '../src/reference/lstm';
-import { referenceBackward, referenceForward } from '../src/reference/simple_rnn';
 
+/** A row of the table: a registered cell id, and the GRU's reset-before form. */
 export type CellKind = 'simple' | 'lstm' | 'gru' | 'gru-before';
 
 export interface CaseOptions {
@@ -71,101 +70,55 @@ export interface CellCase {
   ): F64Result;
 }
 
-const bias = (w: tf.Tensor[]): tf.Tensor | null => w[2] ?? null;
+/** The default options of a case (tanh; sigmoid gates; bias). */
+export const DEFAULTS: CaseOptions = { activation: 'tanh', recurrentActivation: 'sigmoid', useBias: true };
+
 /** Every test sets the stock layer's weights: zeros skip tfjs's slow orthogonal initializer. */
 const ZEROS = { kernelInitializer: 'zeros', recurrentInitializer: 'zeros' } as const;
 
-const simple: CellCase = {
-  kind: 'simple',
-  label: 'SimpleRNN',
-  gates: 1,
-  states: 1,
-  stock: true,
-  biasShape: (H) => [H],
-  make: (D, H, seed, o) => new SimpleRNN({ inputDim: D, units: H, activation: o.activation, useBias: o.useBias, seed }),
-  forward: (cell, x, [h0]) => {
-    const r = (cell as SimpleRNN).forward(x, h0);
-    return { sequence: r.sequence, last: [r.last], tape: r.tape };
-  },
-  backward: (cell, tape, dSequence, [dLast]) => {
-    const g = (cell as SimpleRNN).backward(tape, { dSequence: dSequence ?? undefined, dLast: dLast ?? undefined });
-    return { kernel: g.kernel, recurrentKernel: g.recurrentKernel, bias: g.bias, input: g.input, initial: [g.initialState] };
-  },
-  autodiff: (x, w, [h0], o) => {
-    const r = autodiffSimpleRNN(x, w[0] as tf.Tensor2D, w[1] as tf.Tensor2D, bias(w) as tf.Tensor1D | null, h0, o.activation);
-    return { sequence: r.sequence, last: [r.last] };
-  },
-  stockLayer: (H, o) => tf.layers.simpleRNN({ units: H, activation: o.activation, useBias: o.useBias, returnSequences: true, returnState: true, ...ZEROS }),
-  reference: (x, shape, w, [h0], up, o) => {
-    const f = referenceForward(x, shape, w, h0, o.activation);
-    const g = referenceBackward(x, shape, w, h0, o.activation, { dSequence: up.dSequence, dLast: up.dLast[0] });
-    return { sequence: f.sequence, last: [f.last], grads: { ...g, initial: [g.initialState] } };
-  },
-};
+/** The public names of state k's output, upstream gradient and initial-state gradient. */
+const LAST = ['last', 'lastCell'];
+const D_LAST = ['dLast', 'dLastCell'];
+const D_INITIAL = ['initialState', 'initialCell'];
 
-const lstm: CellCase = {
-  kind: 'lstm',
-  label: 'LSTM',
-  gates: 4,
-  states: 2,
-  stock: true,
-  biasShape: (H) => [4 * H],
-  make: (D, H, seed, o) => new LSTM({ inputDim: D, units: H, seed, ...o }),
-  forward: (cell, x, [h0, c0]) => {
-    const r = (cell as LSTM).forward(x, h0, c0);
-    return { sequence: r.sequence, last: [r.last, r.lastCell], tape: r.tape };
-  },
-  backward: (cell, tape, dSequence, [dLast, dLastCell]) => {
-    const g = (cell as LSTM).backward(tape, { dSequence: dSequence ?? undefined, dLast: dLast ?? undefined, dLastCell: dLastCell ?? undefined });
-    return { kernel: g.kernel, recurrentKernel: g.recurrentKernel, bias: g.bias, input: g.input, initial: [g.initialState, g.initialCell] };
-  },
-  autodiff: (x, w, [h0, c0], o) => {
-    const r = autodiffLSTM(x, w[0] as tf.Tensor2D, w[1] as tf.Tensor2D, bias(w) as tf.Tensor1D | null, h0, c0, o);
-    return { sequence: r.sequence, last: [r.last, r.lastCell] };
-  },
-  stockLayer: (H, o) => tf.layers.lstm({ units: H, ...o, returnSequences: true, returnState: true, ...ZEROS }),
-  reference: (x, shape, w, [h0, c0], up, o) => {
-    const f = lstmReferenceForward(x, shape, w, h0, c0, o);
-    const g = lstmReferenceBackward(x, shape, w, h0, c0, { dSequence: up.dSequence, dLast: up.dLast[0], dLastCell: up.dLast[1] }, o);
-    return { sequence: f.sequence, last: [f.last, f.lastCell], grads: { ...g, initial: [g.initialState, g.initialCell] } };
-  },
-};
+type Forwarding = { forward(x: tf.Tensor, ...initial: Array<tf.Tensor | null>): Record<string, unknown> & { sequence: tf.Tensor; tape: RNNTape } };
+type Backwarding = { backward(tape: RNNTape, upstream: Record<string, tf.Tensor | undefined>): Record<string, tf.Tensor> };
 
-function gruCase(resetAfter: boolean): CellCase {
+/** A case of the table from a registered cell (GRU twice: resetAfter true and false). */
+function caseOf(d: CellDescriptor, variant: { kind: CellKind; label: string; resetAfter: boolean }): CellCase {
+  const S = d.stateNames.length;
+  const opts = (o: CaseOptions) => ({ ...o, resetAfter: variant.resetAfter });
   return {
-    kind: resetAfter ? 'gru' : 'gru-before',
-    label: `GRU (resetAfter ${resetAfter})`,
-    gates: 3,
-    states: 1,
-    stock: !resetAfter,
-    biasShape: (H) => (resetAfter ? [2, 3 * H] : [3 * H]),
-    make: (D, H, seed, o) => new GRU({ inputDim: D, units: H, seed, resetAfter, ...o }),
-    forward: (cell, x, [h0]) => {
-      const r = (cell as GRU).forward(x, h0);
-      return { sequence: r.sequence, last: [r.last], tape: r.tape };
+    kind: variant.kind,
+    label: variant.label,
+    gates: d.gates,
+    states: S,
+    stock: d.stockRuns(opts(DEFAULTS)),
+    biasShape: (H) => d.biasShape(H, opts(DEFAULTS)),
+    make: (D, H, seed, o) => d.make({ inputDim: D, units: H, seed }, opts(o)) as AnyCell,
+    forward: (cell, x, initial) => {
+      const r = (cell as unknown as Forwarding).forward(x, ...initial);
+      return { sequence: r.sequence, last: LAST.slice(0, S).map((n) => r[n] as tf.Tensor), tape: r.tape };
     },
-    backward: (cell, tape, dSequence, [dLast]) => {
-      const g = (cell as GRU).backward(tape, { dSequence: dSequence ?? undefined, dLast: dLast ?? undefined });
-      return { kernel: g.kernel, recurrentKernel: g.recurrentKernel, bias: g.bias, input: g.input, initial: [g.initialState] };
+    backward: (cell, tape, dSequence, dLast) => {
+      const upstream: Record<string, tf.Tensor | undefined> = { dSequence: dSequence ?? undefined };
+      dLast.forEach((t, k) => (upstream[D_LAST[k]] = t ?? undefined));
+      const g = (cell as unknown as Backwarding).backward(tape, upstream);
+      return { kernel: g.kernel, recurrentKernel: g.recurrentKernel, bias: g.bias ?? null, input: g.input, initial: D_INITIAL.slice(0, S).map((n) => g[n]) };
     },
-    autodiff: (x, w, [h0], o) => {
-      const r = autodiffGRU(x, w[0] as tf.Tensor2D, w[1] as tf.Tensor2D, bias(w), h0, { ...o, resetAfter });
-      return { sequence: r.sequence, last: [r.last] };
-    },
-    stockLayer: (H, o) => tf.layers.gru({ units: H, ...o, returnSequences: true, returnState: true, ...ZEROS }),
-    reference: (x, shape, w, [h0], up, o) => {
-      const wr = { ...w, resetAfter };
-      const f = gruReferenceForward(x, shape, wr, h0, o);
-      const g = gruReferenceBackward(x, shape, wr, h0, { dSequence: up.dSequence, dLast: up.dLast[0] }, o);
-      return { sequence: f.sequence, last: [f.last], grads: { ...g, initial: [g.initialState] } };
-    },
+    autodiff: (x, w, initial, o) => d.autodiff(x, w, initial, opts(o)),
+    stockLayer: (H, o) => d.stockLayer({ units: H, returnSequences: true, returnState: true, ...ZEROS }, opts(o)),
+    reference: (x, shape, w, initial, up, o) => d.reference(x, shape, w, initial, up, opts(o)),
   };
 }
 
-export const CELL_CASES: readonly CellCase[] = [simple, lstm, gruCase(true), gruCase(false)];
+/** The registry's cells, GRU in both forms. */
+export const CELL_CASES: readonly CellCase[] = CELLS.flatMap((d) =>
+  d.id === 'gru'
+    ? [caseOf(d, { kind: 'gru', label: 'GRU (resetAfter true)', resetAfter: true }), caseOf(d, { kind: 'gru-before', label: 'GRU (resetAfter false)', resetAfter: false })]
+    : [caseOf(d, { kind: d.id, label: d.label, resetAfter: false })],
+);
 
-/** The default options of a case (tanh; sigmoid gates; bias). */
-export const DEFAULTS: CaseOptions = { activation: 'tanh', recurrentActivation: 'sigmoid', useBias: true };
 
 /** A problem's draws as plain arrays: x [B, T, D], the initial states [B, H] each, the upstream gradients. */
 export interface Draws {

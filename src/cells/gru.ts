@@ -34,6 +34,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { ACTIVATIONS, Activation, RECURRENT_ACTIVATIONS, RecurrentActivation, activate, derivativeFromOutput, isElementwise, stepNeedsAutodiff, timesOrSelf } from './activations';
 import { checkBoolean, checkOneOf } from './checks';
+import type { CellDescriptor } from './descriptor';
+import { autodiffGRU } from '../reference/autodiff';
+import { gruReferenceBackward, gruReferenceForward } from '../reference/gru';
+import type { GatedReferenceOptions } from '../reference/shared';
 import { maskedPrevious } from './dropout';
 import { RecurrentCell, RecurrentCellConfig } from './recurrent_cell';
 import { initKernel, initRecurrentKernel } from '../init';
@@ -261,3 +265,29 @@ export class GRU extends RecurrentCell {
     return this.applyStates(x, [h0], options);
   }
 }
+
+/** GRU (both forms, by resetAfter) in the registry (src/cells/registry.ts). */
+export const GRU_CELL: CellDescriptor = {
+  id: 'gru',
+  label: 'GRU',
+  kerasClass: 'GRU',
+  layerPrefix: 'gru',
+  gates: 3,
+  stateNames: ['h'],
+  gated: true,
+  math: (o) => gruMath(o, o.useBias),
+  make: (config, o) => new GRU({ ...config, activation: o.activation, recurrentActivation: o.recurrentActivation, useBias: o.useBias, resetAfter: o.resetAfter }),
+  biasShape: (H, o) => gruBiasShape(o.resetAfter)(0, H),
+  stockRuns: (o) => !o.resetAfter, // tf.layers.gruCell refuses reset_after
+  stockLayer: (args, o) => tf.layers.gru({ ...args, activation: o.activation, recurrentActivation: o.recurrentActivation, useBias: o.useBias } as Parameters<typeof tf.layers.gru>[0]),
+  autodiff: (x, w, [h0], o) => {
+    const r = autodiffGRU(x, w[0] as tf.Tensor2D, w[1] as tf.Tensor2D, w[2] ?? null, h0, o);
+    return { sequence: r.sequence, last: [r.last] };
+  },
+  reference: (x, shape, w, [h0], up, o) => {
+    const ro = o as unknown as GatedReferenceOptions;
+    const f = gruReferenceForward(x, shape, { ...w, resetAfter: o.resetAfter }, h0, ro);
+    const g = gruReferenceBackward(x, shape, { ...w, resetAfter: o.resetAfter }, h0, { dSequence: up.dSequence, dLast: up.dLast[0] }, ro);
+    return { sequence: f.sequence, last: [f.last], grads: { ...g, initial: [g.initialState] } };
+  },
+};

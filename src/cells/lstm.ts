@@ -29,6 +29,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { ACTIVATIONS, Activation, RECURRENT_ACTIVATIONS, RecurrentActivation, activate, derivativeFromOutput, stepNeedsAutodiff, timesOrSelf } from './activations';
 import { checkBoolean, checkList, checkOneOf } from './checks';
+import type { CellDescriptor } from './descriptor';
+import { autodiffLSTM } from '../reference/autodiff';
+import { lstmReferenceBackward, lstmReferenceForward } from '../reference/lstm';
+import type { GatedReferenceOptions } from '../reference/shared';
 import { maskedPrevious, maskedRecurrent, recurrentThroughMask } from './dropout';
 import { RecurrentCell, RecurrentCellConfig } from './recurrent_cell';
 import { initKernel, initRecurrentKernel } from '../init';
@@ -216,3 +220,29 @@ export class LSTM extends RecurrentCell {
     return this.applyStates(x, checkList('initialStates', initialStates, ['h0', 'c0']), options);
   }
 }
+
+/** LSTM in the registry (src/cells/registry.ts). */
+export const LSTM_CELL: CellDescriptor = {
+  id: 'lstm',
+  label: 'LSTM',
+  kerasClass: 'LSTM',
+  layerPrefix: 'lstm',
+  gates: 4,
+  stateNames: ['h', 'c'],
+  gated: true,
+  math: (o) => lstmMath(o, o.useBias),
+  make: (config, o) => new LSTM({ ...config, activation: o.activation, recurrentActivation: o.recurrentActivation, useBias: o.useBias }),
+  biasShape: (H) => [4 * H],
+  stockRuns: () => true,
+  stockLayer: (args, o) => tf.layers.lstm({ ...args, activation: o.activation, recurrentActivation: o.recurrentActivation, useBias: o.useBias } as Parameters<typeof tf.layers.lstm>[0]),
+  autodiff: (x, w, [h0, c0], o) => {
+    const r = autodiffLSTM(x, w[0] as tf.Tensor2D, w[1] as tf.Tensor2D, (w[2] ?? null) as tf.Tensor1D | null, h0, c0, o);
+    return { sequence: r.sequence, last: [r.last, r.lastCell] };
+  },
+  reference: (x, shape, w, [h0, c0], up, o) => {
+    const ro = o as unknown as GatedReferenceOptions;
+    const f = lstmReferenceForward(x, shape, w, h0, c0, ro);
+    const g = lstmReferenceBackward(x, shape, w, h0, c0, { dSequence: up.dSequence, dLast: up.dLast[0], dLastCell: up.dLast[1] }, ro);
+    return { sequence: f.sequence, last: [f.last, f.lastCell], grads: { ...g, initial: [g.initialState, g.initialCell] } };
+  },
+};

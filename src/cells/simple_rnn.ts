@@ -30,6 +30,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { ACTIVATIONS, Activation, activate, derivativeFromOutput, stepNeedsAutodiff } from './activations';
 import { checkBoolean, checkOneOf } from './checks';
+import type { CellDescriptor } from './descriptor';
+import { autodiffSimpleRNN } from '../reference/autodiff';
+import { referenceBackward, referenceForward } from '../reference/simple_rnn';
+import type { ReferenceActivation } from '../reference/shared';
 import { RecurrentCell, RecurrentCellConfig, checkBatchedInput, checkFunctionalWeights } from './recurrent_cell';
 import { initBias, initKernel, initRecurrentKernel } from '../init';
 import { BackwardRun, CellMath, ForwardRun, kerasParameters } from '../scan/contract';
@@ -251,3 +255,29 @@ export function simpleRNNLast(
 ): tf.Tensor2D {
   return functionalSimpleRNN(false, x, kernel, recurrentKernel, bias, h0, activation) as tf.Tensor2D;
 }
+
+/** SimpleRNN in the registry (src/cells/registry.ts). */
+export const SIMPLE_RNN_CELL: CellDescriptor = {
+  id: 'simple',
+  label: 'SimpleRNN',
+  kerasClass: 'SimpleRNN',
+  layerPrefix: 'simple_rnn',
+  gates: 1,
+  stateNames: ['h'],
+  gated: false,
+  math: (o) => simpleRNNMath(o.activation, o.useBias),
+  make: (config, o) => new SimpleRNN({ ...config, activation: o.activation, useBias: o.useBias }),
+  biasShape: (H) => [H],
+  stockRuns: () => true,
+  stockLayer: (args, o) => tf.layers.simpleRNN({ ...args, activation: o.activation, useBias: o.useBias } as Parameters<typeof tf.layers.simpleRNN>[0]),
+  autodiff: (x, w, [h0], o) => {
+    const r = autodiffSimpleRNN(x, w[0] as tf.Tensor2D, w[1] as tf.Tensor2D, (w[2] ?? null) as tf.Tensor1D | null, h0, o.activation);
+    return { sequence: r.sequence, last: [r.last] };
+  },
+  reference: (x, shape, w, [h0], up, o) => {
+    const act = o.activation as ReferenceActivation;
+    const f = referenceForward(x, shape, w, h0, act);
+    const g = referenceBackward(x, shape, w, h0, act, { dSequence: up.dSequence, dLast: up.dLast[0] });
+    return { sequence: f.sequence, last: [f.last], grads: { ...g, initial: [g.initialState] } };
+  },
+};
