@@ -11,6 +11,7 @@ import { lstmReferenceBackward, lstmReferenceForward } from '../src/reference/ls
 import { lstmBackwardStep, lstmForwardStep, GateOptions } from '../src/platform/webgpu/fused/lstm';
 import { disposeTape, fusedLSTMBackward, fusedLSTMForward } from '../src/platform/webgpu/fused/lstm_loop';
 import { relErr, seededArray, seededTensor } from './helpers';
+import { errorRatio, summarize } from './fused_checks';
 import { webgpuGate } from './webgpu_gate';
 
 const { gpuTest } = webgpuGate(__filename);
@@ -73,15 +74,6 @@ describe.each(OPTIONS)('fused LSTM step %j', (o) => {
   });
 });
 
-function l2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let n = 0;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) {
-    n += (a[i] - b[i]) ** 2;
-    d += b[i] ** 2;
-  }
-  return Math.sqrt(n / Math.max(d, 1e-300));
-}
 
 gpuTest('whole sequences on the hard regime: error ÷ autodiff geometric mean ≤ 1.5, max ≤ 3; no tensor left', async () => {
   const o: GateOptions = { activation: 'tanh', recurrentActivation: 'sigmoid' };
@@ -119,19 +111,18 @@ gpuTest('whole sequences on the hard regime: error ÷ autodiff geometric mean �
     const ag = tf.grads(loss)(vars);
     const auto = [autoSeq, ag[3], ag[4], ag[0], ag[1], ag[2], ...(b ? [ag[5]] : [])];
     for (let i = 0; i < refs.length; i++) {
-      const eo = l2(await ours[i].data(), refs[i]);
-      const ea = l2(await auto[i].data(), refs[i]);
-      expect(ea).toBeLessThan(1e-3); // not chaotic: the comparison means something
-      ratios.push((eo + 1e-8) / (ea + 1e-8));
+      const { ratio, autodiffError } = errorRatio(await ours[i].data(), await auto[i].data(), refs[i]);
+      expect(autodiffError).toBeLessThan(1e-3); // not chaotic: the comparison means something
+      ratios.push(ratio);
     }
     disposeTape(tape);
     tf.dispose([...vars, dS, sequence, ...ours.slice(1), autoSeq, ...ag]);
   }
   expect(tf.memory().numTensors).toBe(before);
-  const geomean = Math.exp(ratios.reduce((s, r) => s + Math.log(r), 0) / ratios.length);
-  console.log(`fused LSTM on webgpu, hard regime: ours ÷ autodiff geomean ${geomean.toFixed(2)}, max ${Math.max(...ratios).toFixed(2)}`);
+  const { geomean, max } = summarize(ratios);
+  console.log(`fused LSTM on webgpu, hard regime: ours ÷ autodiff geomean ${geomean.toFixed(2)}, max ${max.toFixed(2)}`);
   expect(geomean).toBeLessThanOrEqual(1.5);
-  expect(Math.max(...ratios)).toBeLessThanOrEqual(3);
+  expect(max).toBeLessThanOrEqual(3);
 });
 
 gpuTest('dispatches per step (tf.profile, launching kernels only): 3 forward, 3 backward', async () => {

@@ -11,19 +11,11 @@ import { gruReferenceBackward, gruReferenceForward } from '../src/reference/gru'
 import { gruForwardStep } from '../src/platform/webgpu/fused/gru';
 import { disposeGRUTape, fusedGRUBackward, fusedGRUForward } from '../src/platform/webgpu/fused/gru_loop';
 import { seededArray, seededTensor } from './helpers';
+import { errorRatio, summarize } from './fused_checks';
 import { webgpuGate } from './webgpu_gate';
 
 const { gpuTest } = webgpuGate(__filename);
 
-function l2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let n = 0;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) {
-    n += (a[i] - b[i]) ** 2;
-    d += b[i] ** 2;
-  }
-  return Math.sqrt(n / Math.max(d, 1e-300));
-}
 
 describe.each([true, false])('fused GRU, resetAfter %s', (resetAfter) => {
   const o = { activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter } as const;
@@ -63,19 +55,18 @@ describe.each([true, false])('fused GRU, resetAfter %s', (resetAfter) => {
       const ag = tf.grads(loss)(vars);
       const auto = [autoSeq, ag[2], ag[3], ag[0], ag[1], ...(b ? [ag[4]] : [])];
       for (let i = 0; i < refs.length; i++) {
-        const eo = l2(await ours[i].data(), refs[i]);
-        const ea = l2(await auto[i].data(), refs[i]);
-        expect(ea).toBeLessThan(1e-3); // not chaotic: the comparison means something
-        ratios.push((eo + 1e-8) / (ea + 1e-8));
+        const { ratio, autodiffError } = errorRatio(await ours[i].data(), await auto[i].data(), refs[i]);
+        expect(autodiffError).toBeLessThan(1e-3); // not chaotic: the comparison means something
+        ratios.push(ratio);
       }
       disposeGRUTape(tape);
       tf.dispose([...vars, dS, ...ours, autoSeq, ...ag]);
     }
     expect(tf.memory().numTensors).toBe(before);
-    const geomean = Math.exp(ratios.reduce((s, r) => s + Math.log(r), 0) / ratios.length);
-    console.log(`fused GRU (resetAfter ${resetAfter}) on webgpu, hard regime: ours ÷ autodiff geomean ${geomean.toFixed(2)}, max ${Math.max(...ratios).toFixed(2)}`);
+    const { geomean, max } = summarize(ratios);
+    console.log(`fused GRU (resetAfter ${resetAfter}) on webgpu, hard regime: ours ÷ autodiff geomean ${geomean.toFixed(2)}, max ${max.toFixed(2)}`);
     expect(geomean).toBeLessThanOrEqual(1.5);
-    expect(Math.max(...ratios)).toBeLessThanOrEqual(3);
+    expect(max).toBeLessThanOrEqual(3);
   });
 
   gpuTest('a sequence whose mask is 0 keeps its state', async () => {
