@@ -75,7 +75,7 @@ describe.each([true, false])('fused GRU, resetAfter %s', (resetAfter) => {
     const U = seededTensor([H, 3 * H], 2) as tf.Tensor2D;
     const [Uzr, Uh] = tf.split(U, [2 * H, H], 1) as tf.Tensor2D[];
     const h = seededTensor([B, H], 3) as tf.Tensor2D;
-    const mask = tf.tensor1d([0, 1, 0]);
+    const mask = tf.tensor2d([[1, 1, 1], [0, 1, 0]]); // [T, B], read at t = 1
     const w = { U, recurrentBias: null, Uzr, Uh };
     const free = gruForwardStep(P, 1, h, w, o);
     const kept = gruForwardStep(P, 1, h, w, o, mask);

@@ -75,7 +75,7 @@ gpuTest('a sequence whose mask is 0 keeps its state', async () => {
   const P = seededTensor([2, B, H], 1) as tf.Tensor3D;
   const w = { W: seededTensor([2, H], 9) as tf.Tensor2D, U: seededTensor([H, H], 2) as tf.Tensor2D, b: seededTensor([H], 4) as tf.Tensor1D };
   const h = seededTensor([B, H], 3) as tf.Tensor2D;
-  const mask = tf.tensor1d([1, 0, 0]);
+  const mask = tf.tensor2d([[0, 1, 1], [1, 0, 0]]); // [T, B], read at t = 1
   const free = simpleRNNForwardStep(P, 1, h, w, { activation: 'tanh' });
   const kept = simpleRNNForwardStep(P, 1, h, w, { activation: 'tanh' }, mask);
   const [hv, fv, kv] = await Promise.all([h.data(), free.data(), kept.data()]);

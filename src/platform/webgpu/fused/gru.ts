@@ -10,7 +10,7 @@
  *     backward:  da_h; d(rh) = da_h·U_hᵀ; [dp_z, dp_r]; d(rh) ⊙ r + dh ⊙ z; dzr·U_zrᵀ + that   5
  * with dh = dh through step t+1 + dSequence_t (read from [T, B, H] at step t) and
  *   da_h = dh ⊙ (1 − z) ⊙ act'(h̃),  dp_z = dh ⊙ (h_{t−1} − h̃) ⊙ rec'(z),  dp_r = (da_h ⊙ R_h | d(rh) ⊙ h_{t−1}) ⊙ rec'(r).
- * A mask m [B] keeps h_{t−1} where m is 0 (forward).
+ * A mask m [T, B] (read at step t) keeps h_{t−1} where m is 0 (forward).
  */
 import * as tf from '@tensorflow/tfjs';
 import { activationWgsl } from './activations_wgsl';
@@ -48,7 +48,7 @@ const HIDDEN: FusedKernelSpec<GRUOptions> = {
     let j = col;
     ${GATES(o, p)}
     let h = z * hp + (1.0 - z) * hc;
-    ${p.has('M') ? 'result[index] = select(hp, h, M[row] != 0.0);' : 'result[index] = h;'}`,
+    ${p.has('M') ? 'result[index] = select(hp, h, M[t * uniforms.outShape[0] + row] != 0.0);' : 'result[index] = h;'}`,
 };
 
 const RESET_H: FusedKernelSpec<GRUOptions> = {
@@ -128,7 +128,7 @@ export interface GRUStepSaved {
   rh?: tf.Tensor2D;
 }
 
-export function gruForwardStep(P: tf.Tensor3D, t: number, h: tf.Tensor2D, w: GRUStepWeights, o: GRUOptions, mask: tf.Tensor1D | null = null): { h: tf.Tensor2D; saved: GRUStepSaved } {
+export function gruForwardStep(P: tf.Tensor3D, t: number, h: tf.Tensor2D, w: GRUStepWeights, o: GRUOptions, mask: tf.Tensor2D | null = null): { h: tf.Tensor2D; saved: GRUStepSaved } {
   const [B, H] = h.shape;
   const M = mask;
   if (o.resetAfter) {

@@ -5,7 +5,7 @@
  *             h_t = act(P_t + R + b), P [T, B, H] read at step t (no Slice)  1 (simpleRnnHidden)
  *   backward  dz = (dh through step t+1 + dSequence_t) ⊙ act'(h_t)         1 (simpleRnnGradZ)
  *             dh through step t = dz·Uᵀ (tfjs matMul)                       1
- * A mask m [B] keeps h_{t−1} where m is 0 (forward).
+ * A mask m [T, B] (read at step t) keeps h_{t−1} where m is 0 (forward).
  */
 import * as tf from '@tensorflow/tfjs';
 import { activationWgsl, FusedActivation } from './activations_wgsl';
@@ -22,7 +22,7 @@ const HIDDEN: FusedKernelSpec<SimpleRNNOptions> = {
   helpers,
   body: (_o, p) => `
     let h = act((P[(t * uniforms.outShape[0] + row) * H + col] + R[index])${p.has('Bias') ? ' + Bias[col]' : ''});
-    ${p.has('M') ? 'result[index] = select(Hp[index], h, M[row] != 0.0);' : 'result[index] = h;'}`,
+    ${p.has('M') ? 'result[index] = select(Hp[index], h, M[t * uniforms.outShape[0] + row] != 0.0);' : 'result[index] = h;'}`,
 };
 
 const GRAD_Z: FusedKernelSpec<SimpleRNNOptions> = {
@@ -40,7 +40,7 @@ export interface FusedSimpleWeights {
 }
 
 /** One forward step; P [T, B, H] = x·W for every step. */
-export function simpleRNNForwardStep(P: tf.Tensor3D, t: number, h: tf.Tensor2D, w: FusedSimpleWeights, o: SimpleRNNOptions, mask: tf.Tensor1D | null = null): tf.Tensor2D {
+export function simpleRNNForwardStep(P: tf.Tensor3D, t: number, h: tf.Tensor2D, w: FusedSimpleWeights, o: SimpleRNNOptions, mask: tf.Tensor2D | null = null): tf.Tensor2D {
   const [B, H] = h.shape;
   const R = tf.matMul(h, w.U); // [B, H]
   const hNext = runFused(HIDDEN, { P, R, Bias: w.b, Hp: mask === null ? null : h, M: mask }, [B, H], o, H, t);
