@@ -14,7 +14,7 @@ module.exports = {
   ],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
   // The README example imports the package by its published name.
-  moduleNameMapper: { '^tfjs-rnn$': '<rootDir>/src/index.ts' },
+  moduleNameMapper: { '^tfjs-rnn$': '<rootDir>/src/index.ts', '^tfjs-rnn/testing$': '<rootDir>/src/testing.ts' },
   setupFilesAfterEnv: ['<rootDir>/test/setup_webgpu_errors.ts', '<rootDir>/test/setup_backend_log.ts'],
   // One line at the end: which backends the proofs ran on, and why WebGPU did not where it did not.
   reporters: ['default', '<rootDir>/test/reporters/backends_reporter.js'],

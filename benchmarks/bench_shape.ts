@@ -3,7 +3,7 @@
  * many repetitions fit the budget, repetitions taken round-robin across implementations (so
  * machine noise hits all alike), then statistics, kernels per time step and peak memory.
  */
-import { seededTensor } from '../src/seeded';
+import { seededTensor } from '../src/testing';
 import type { CellBench } from './cells';
 import { flopsOf } from './flops';
 import { forwardPartner, Impl, makeImpls } from './impls';

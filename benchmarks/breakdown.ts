@@ -10,7 +10,7 @@
  * so the kernel column over-counts slightly; compare rows, not to run.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { seededTensor } from '../src/seeded';
+import { seededTensor } from '../src/testing';
 import { CELLS, shapesFor } from './cells';
 import { parseArgs } from './cli';
 import { Impl, makeImpls } from './impls';

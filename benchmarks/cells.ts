@@ -1,16 +1,16 @@
 /**
- * The cells the suite benchmarks, keyed by the `--cell` name. An entry says how to build each
- * implementation family of that cell (impls.ts builds the rows from it): our class, the stock
- * tf.layers layer, the plain autodiff loop, and what torch_rnn.py runs for it. Adding a cell, or
- * our class of a cell, is an entry here.
+ * The cells the suite benchmarks, keyed by the `--cell` name: every cell of the registry
+ * (src/cells/registry.ts). An entry says how to build each implementation family of that cell
+ * (impls.ts builds the rows from it): our class, the stock tf.layers layer, the plain autodiff
+ * loop, and what torch_rnn.py runs for it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { GRU, LSTM, SimpleRNN } from '../src';
-import { autodiffGRU, autodiffLSTM, autodiffSimpleRNN } from '../src/reference/autodiff';
+import { CELLS as REGISTRY, CELL_IDS, KERAS_DEFAULTS } from '../src/testing';
+import type { CellDescriptor, CellId, CellOptions } from '../src/testing';
 import { ShapeSpec, SHAPES } from './shapes';
 
-export type CellName = 'simple' | 'lstm' | 'gru';
-export const CELL_NAMES: readonly CellName[] = ['simple', 'lstm', 'gru'];
+export type CellName = CellId;
+export const CELL_NAMES: readonly CellName[] = CELL_IDS;
 
 /** What the benchmark needs of one of our cells (SimpleRNN meets it; LSTM and GRU will). */
 export interface OurCell {
@@ -48,69 +48,36 @@ export interface CellBench {
 }
 
 /** The options every stock layer gets: sequences out, zero initialisers (orthogonal init is slow). */
-function stockLayerArgs(D: number, H: number): Parameters<typeof tf.layers.simpleRNN>[0] {
+function stockLayerArgs(D: number, H: number): Record<string, unknown> {
   return { units: H, returnSequences: true, inputShape: [null, D], kernelInitializer: 'zeros', recurrentInitializer: 'zeros' };
 }
 
 /** The gated cells' shapes: the small one where per-op overhead rules, and S3. */
 const GATED_SHAPES = { shapes: ['S5', 'S3'], quickShapes: ['S1', 'S5'] };
+const SIMPLE_SHAPES = { shapes: ['S1', 'S2', 'S3', 'S4'], quickShapes: ['S1', 'S2'] };
 
-const zerosState = (x: tf.Tensor, H: number): tf.Tensor2D => tf.zeros([x.shape[0], H]);
-const as3 = (x: tf.Tensor): tf.Tensor3D => x as tf.Tensor3D;
-const as2 = (w: tf.Tensor): tf.Tensor2D => w as tf.Tensor2D;
+/** The benchmarked options: Keras's, with GRU in tf.layers' form (resetAfter false), so every cell has a stock row. */
+const OPTIONS: CellOptions = { ...KERAS_DEFAULTS, resetAfter: false };
 
-export const CELLS: Readonly<Record<CellName, CellBench>> = {
-  simple: {
-    title: 'SimpleRNN',
-    gates: 1,
-    ours: (D, H, seed) => new SimpleRNN({ inputDim: D, units: H, activation: 'tanh', useBias: true, seed }),
-    layer: {
-      what: 'tf.layers.simpleRNN',
-      make: (D, H) => tf.layers.simpleRNN({ ...stockLayerArgs(D, H), activation: 'tanh' }),
-    },
+/** A registered cell as the suite measures it. */
+function benchOf(d: CellDescriptor): CellBench {
+  const layer = d.kerasClass === 'SimpleRNN' ? 'simpleRNN' : d.kerasClass.toLowerCase();
+  const stockForm = d.stockRuns(KERAS_DEFAULTS) ? '' : ', resetAfter false';
+  return {
+    title: d.label,
+    gates: d.gates,
+    ours: (D, H, seed) => d.make({ inputDim: D, units: H, seed }, OPTIONS) as unknown as OurCell,
+    layer: { what: `tf.layers.${layer}${d.gated ? ` (recurrentActivation 'sigmoid'${stockForm})` : ''}`, make: (D, H) => d.stockLayer(stockLayerArgs(D, H), OPTIONS) },
     loop: {
-      what: 'plain tf loop, x_t by tf.slice: tanh(x_t·W + h·U + b), tf.stack',
-      run: (x, [W, U, b]) => autodiffSimpleRNN(as3(x), as2(W), as2(U), b as tf.Tensor1D, zerosState(x, U.shape[0]), 'tanh').sequence,
+      what: `plain tf loop (src/reference/autodiff.ts), x_t by tf.slice, ${d.label} step, tf.stack`,
+      run: (x, w) => d.autodiff(x as tf.Tensor3D, w, d.stateNames.map(() => tf.zeros([x.shape[0], w[1].shape[0]]) as tf.Tensor2D), OPTIONS).sequence,
     },
-    torch: 'torch.nn.RNN',
-    shapes: ['S1', 'S2', 'S3', 'S4'],
-    quickShapes: ['S1', 'S2'],
-  },
-  lstm: {
-    title: 'LSTM',
-    gates: 4,
-    ours: (D, H, seed) => new LSTM({ inputDim: D, units: H, seed }),
-    layer: {
-      what: "tf.layers.lstm (recurrentActivation 'sigmoid')",
-      make: (D, H) => tf.layers.lstm({ ...stockLayerArgs(D, H), recurrentActivation: 'sigmoid' }),
-    },
-    loop: {
-      what: 'plain tf loop, x_t by tf.slice: z = x_t·W + h·U + b, σ/tanh gates i f c o, c and h updated, tf.stack',
-      run: (x, [W, U, b]) => {
-        const H = U.shape[0];
-        return autodiffLSTM(as3(x), as2(W), as2(U), b as tf.Tensor1D, zerosState(x, H), zerosState(x, H)).sequence;
-      },
-    },
-    torch: 'torch.nn.LSTM',
-    ...GATED_SHAPES,
-  },
-  gru: {
-    title: 'GRU',
-    gates: 3,
-    ours: (D, H, seed) => new GRU({ inputDim: D, units: H, resetAfter: false, seed }),
-    layer: {
-      // tfjs's GRU is always the resetAfter=false form (it throws for true).
-      what: "tf.layers.gru (recurrentActivation 'sigmoid', resetAfter false)",
-      make: (D, H) => tf.layers.gru({ ...stockLayerArgs(D, H), recurrentActivation: 'sigmoid' }),
-    },
-    loop: {
-      what: 'plain tf loop, x_t by tf.slice: σ gates z r, h̃ = tanh(x_t·W_h + (r⊙h)·U_h + b_h) (resetAfter false), tf.stack',
-      run: (x, [W, U, b]) => autodiffGRU(as3(x), as2(W), as2(U), b, zerosState(x, U.shape[0]), { resetAfter: false }).sequence,
-    },
-    torch: 'torch.nn.GRU (the resetAfter=true form: h̃ = tanh(x·W_h + b_h + r⊙(h·U_h + b′_h)); tfjs has only the other)',
-    ...GATED_SHAPES,
-  },
-};
+    torch: `torch.nn.${d.kerasClass === 'SimpleRNN' ? 'RNN' : d.kerasClass}${stockForm === '' ? '' : ' (the resetAfter=true form; tfjs has only the other)'}`,
+    ...(d.gated ? GATED_SHAPES : SIMPLE_SHAPES),
+  };
+}
+
+export const CELLS: Readonly<Record<CellName, CellBench>> = Object.fromEntries(REGISTRY.map((d) => [d.id, benchOf(d)])) as Record<CellName, CellBench>;
 
 /** The shapes a run of `cell` measures: those asked for, else the cell's defaults (or its quick ones). */
 export function shapesFor(cell: CellName, quick: boolean, asked?: ShapeSpec[]): ShapeSpec[] {

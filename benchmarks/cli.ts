@@ -34,6 +34,7 @@ Times our cells against tf.layers, a plain autodiff loop and torch, on every bac
   --shapes S[,S]     ${Object.keys(SHAPES).join(', ')} or like B32xT250xD32xH100 (default: simple S1–S4, lstm and gru S5, S3)
   --fit              instead: model.fit() with our drop-in layers vs tf.layers, same weights (benchmarks/fit.ts;
                      default --cell lstm,gru, --backend wasm, shapes B32xT50xD32xH64 and B64xT100xD128xH256)
+  --dropout R        with --fit: dropout and recurrentDropout R in both models (0 < R < 1)
   --quick            the cell's two small shapes, ${QUICK.reps} reps, ${QUICK.warmup} warm-up, ${QUICK.budgetS} s budget
   --reps N           timed repetitions (default ${DEFAULTS.reps})
   --warmup N         untimed calls first (default ${DEFAULTS.warmup})
@@ -50,7 +51,7 @@ Times our cells against tf.layers, a plain autodiff loop and torch, on every bac
 const S = { type: 'string' } as const;
 const FLAG = { type: 'boolean' } as const;
 const OPTIONS = {
-  backend: S, cell: S, shapes: S, reps: S, warmup: S, budget: S, out: S, impls: S, python: S,
+  backend: S, cell: S, shapes: S, dropout: S, reps: S, warmup: S, budget: S, out: S, impls: S, python: S,
   'profile-t': S, seed: S, 'torch-threads': S, fit: FLAG, quick: FLAG, 'no-torch': FLAG, quiet: FLAG, help: FLAG,
 };
 
@@ -90,12 +91,19 @@ export function parseArgs(argv: string[]): BenchOptions {
     if (!Number.isFinite(n) || n <= 0) throw new Error(`expected a positive number for --${name}, got '${given}'`);
     return n;
   };
+  const rate = (given: string): number => {
+    const n = Number(given);
+    if (!/^\d*\.?\d+$/.test(given) || !(n > 0 && n < 1)) throw new Error(`expected --dropout to be a number in (0, 1), got '${given}'`);
+    if (v.fit !== true) throw new Error('expected --dropout with --fit (it sets the layers of the fit() comparison), got it without');
+    return n;
+  };
   const backends = v.backend ?? process.env[BACKEND_ENV_VAR];
   return {
     // --backend a,b or TFJS_RNN_BACKEND; names checked up front (an unknown one is an error).
     backends: backends?.split(',').map((s) => s.trim()).filter(Boolean).map((s) => parseBackendName(s)),
     cells: v.cell === undefined ? (v.fit === true ? ['lstm', 'gru'] : ['simple']) : listOf<CellName>('cell', v.cell, CELL_NAMES),
     fit: v.fit === true,
+    dropout: v.dropout === undefined ? undefined : rate(v.dropout),
     shapes: v.shapes?.split(',').map((s) => parseShape(s.trim())),
     reps: Math.round(num('reps', quick ? QUICK.reps : DEFAULTS.reps)),
     warmup: Math.round(num('warmup', quick ? QUICK.warmup : DEFAULTS.warmup)),

@@ -13,10 +13,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import writeFileAtomic from 'write-file-atomic';
-import { gru } from '../src/layers/gru_layer';
-import { lstm } from '../src/layers/lstm_layer';
-import { simpleRNN } from '../src/layers/simple_rnn_layer';
-import { seededTensor } from '../src/seeded';
+import { layers } from '../src';
+import { cellById, KERAS_DEFAULTS, seededTensor } from '../src/testing';
 import type { Log } from './bench_shape';
 import type { CellName } from './cells';
 import { loadAverage, machineInfo } from './machine';
@@ -34,19 +32,18 @@ const DEFAULT_BACKEND = 'wasm';
 // -------------------------------------------------------------------------------------------------
 
 type Initializer = ReturnType<typeof tf.initializers.glorotUniform>;
-type LayerArgs = { units: number; inputShape: number[]; recurrentActivation: 'sigmoid'; kernelInitializer: Initializer; recurrentInitializer: Initializer };
-type StockArgs = Parameters<typeof tf.layers.lstm>[0];
+type LayerArgs = { units: number; inputShape: number[]; kernelInitializer: Initializer; recurrentInitializer: Initializer; dropout?: number; recurrentDropout?: number };
 
-/** Each cell's layer of ours and the stock one, from the same args. */
-const LAYERS: Record<CellName, { ours(a: LayerArgs): tf.layers.Layer; stock(a: LayerArgs): tf.layers.Layer; what: string }> = {
-  simple: {
-    ours: ({ recurrentActivation: _r, ...a }) => simpleRNN(a),
-    stock: ({ recurrentActivation: _r, ...a }) => tf.layers.simpleRNN(a as StockArgs),
-    what: 'SimpleRNN (tanh)',
-  },
-  lstm: { ours: (a) => lstm(a), stock: (a) => tf.layers.lstm(a as StockArgs), what: "LSTM (recurrentActivation 'sigmoid')" },
-  gru: { ours: (a) => gru(a), stock: (a) => tf.layers.gru(a as StockArgs), what: "GRU (recurrentActivation 'sigmoid', resetAfter false)" },
-};
+/** Each registered cell's layer of ours and the stock one, from the same args (GRU in tf.layers' form). */
+function layersOf(cell: CellName): { ours(a: LayerArgs): tf.layers.Layer; stock(a: LayerArgs): tf.layers.Layer; what: string } {
+  const d = cellById(cell);
+  const o = { ...KERAS_DEFAULTS, resetAfter: false };
+  return {
+    ours: (a) => layers.dropInLayer(d.kerasClass, { ...a, ...d.layerOptions(o) }),
+    stock: (a) => d.stockLayer(a, o),
+    what: d.gated ? `${d.label} (recurrentActivation 'sigmoid'${d.stockRuns(KERAS_DEFAULTS) ? '' : ', resetAfter false'})` : `${d.label} (tanh)`,
+  };
+}
 
 export interface FitResult {
   cell: CellName;
@@ -69,7 +66,7 @@ export interface FitReport {
   backendSummary: string;
   date: string;
   machine: MachineInfo;
-  options: { reps: number; warmup: number; budgetS: number; seed: number; quick: boolean };
+  options: { reps: number; warmup: number; budgetS: number; seed: number; quick: boolean; dropout?: number };
   results: FitResult[];
   /** Live tensors left after each cell × shape (should be 0). */
   leakedTensors: Record<string, number>;
@@ -103,17 +100,18 @@ async function benchOne(cell: CellName, s: ShapeSpec, o: BenchOptions, log: Log)
   const args: LayerArgs = {
     units: s.H,
     inputShape: [s.T, s.D],
-    recurrentActivation: 'sigmoid',
+    ...(o.dropout === undefined ? {} : { dropout: o.dropout, recurrentDropout: o.dropout }),
     // Seeded, and cheaper than tf.layers' orthogonal default (a QR of [4H, H]); copied to the stock model anyway.
     kernelInitializer: tf.initializers.glorotUniform({ seed }),
     recurrentInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }),
   };
-  const ours = compiled(LAYERS[cell].ours(args));
-  const stock = compiled(LAYERS[cell].stock(args));
+  const pair = layersOf(cell);
+  const ours = compiled(pair.ours(args));
+  const stock = compiled(pair.stock(args));
   stock.setWeights(ours.getWeights());
   const x = seededTensor([BATCHES * s.B, s.T, s.D], seed + 2);
   const y = seededTensor([BATCHES * s.B, 1], seed + 3);
-  log(`[${cell} ${s.name}] ${LAYERS[cell].what}, ${BATCHES} batches of ${s.B}, adam`);
+  log(`[${cell} ${s.name}] ${pair.what}${o.dropout === undefined ? '' : `, dropout and recurrentDropout ${o.dropout}`}, ${BATCHES} batches of ${s.B}, adam`);
   const oursMs = await timeEpochs(ours, x, y, s, o, log, 'tfjs-rnn layers.' + cell);
   const stockMs = await timeEpochs(stock, x, y, s, o, log, 'tf.layers.' + cell);
   tf.dispose([x, y]);
@@ -139,7 +137,7 @@ export function fitMarkdown(r: FitReport): string {
     '',
     `One epoch of ${r.results[0]?.batches ?? BATCHES} batches, adam, same weights; ms per epoch, median (min–max) of up to ${r.options.reps} epochs after ${r.options.warmup} warm-up batch(es).`,
     `Machine: ${m.cpuModel}, ${m.cores} cores, node ${m.node}, tfjs ${m.tfjs}; load ${m.loadAvgStart.join(' ')} → ${(m.loadAvgEnd ?? []).join(' ')}. Backend: ${r.backendSummary}.`,
-    `Command: \`npm run bench -- --fit${r.options.quick ? ' --quick' : ''} --backend ${r.backend}\``,
+    `Command: \`npm run bench -- --fit${r.options.quick ? ' --quick' : ''}${r.options.dropout === undefined ? '' : ` --dropout ${r.options.dropout}`} --backend ${r.backend}\``,
     '',
     '| cell | shape | tfjs-rnn ms/epoch | tf.layers ms/epoch | speed-up |',
     '| --- | --- | --- | --- | --- |',
@@ -154,7 +152,7 @@ export async function runFitBench(o: BenchOptions): Promise<string[]> {
   fs.mkdirSync(o.outDir, { recursive: true });
   const shapes = o.shapes ?? (o.quick ? QUICK_SHAPES : FIT_SHAPES).map(parseShape);
   const date = new Date().toISOString().slice(0, 10);
-  const suffix = o.quick ? '-quick' : '';
+  const suffix = `${o.dropout === undefined ? '' : '-dropout'}${o.quick ? '-quick' : ''}`;
   const files: string[] = [];
   for (const backend of o.backends ?? [DEFAULT_BACKEND]) {
     const info = await initBackend(backend);
@@ -162,7 +160,7 @@ export async function runFitBench(o: BenchOptions): Promise<string[]> {
     log(`fit() benchmark on ${info.summary}; load ${machine.loadAvgStart.join(' ')}`);
     const report: FitReport = {
       schema: 'tfjs-rnn-bench-fit/1', backend: info.backend, backendSummary: info.summary, date, machine,
-      options: { reps: o.reps, warmup: o.warmup, budgetS: o.budgetS, seed: o.seed, quick: o.quick }, results: [], leakedTensors: {},
+      options: { reps: o.reps, warmup: o.warmup, budgetS: o.budgetS, seed: o.seed, quick: o.quick, dropout: o.dropout }, results: [], leakedTensors: {},
     };
     for (const cell of o.cells) {
       for (const s of shapes) {

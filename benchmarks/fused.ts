@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { disposeGRUTape, fusedGRUBackward, fusedGRUForward } from '../src/platform/webgpu/fused/gru_loop';
 import { disposeTape, fusedLSTMBackward, fusedLSTMForward } from '../src/platform/webgpu/fused/lstm_loop';
 import { fusedSimpleRNNBackward, fusedSimpleRNNForward } from '../src/platform/webgpu/fused/simple_rnn';
-import { seededTensor } from '../src/seeded';
+import { seededTensor } from '../src/testing';
 import { flopsOf } from './flops';
 import { kernelsPerStep } from './kernels';
 import type { ShapeSpec } from './shapes';

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CellBench, Weights } from './cells';
-import { seededTensor } from '../src/seeded';
+import { seededTensor } from '../src/testing';
 import type { ShapeSpec } from './shapes';
 import type { Kind } from './types';
 

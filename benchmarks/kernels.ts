@@ -1,6 +1,6 @@
 /** What tf.profile says about one call: kernels per time step and peak tensor memory. */
 import * as tf from '@tensorflow/tfjs';
-import { seededTensor } from '../src/seeded';
+import { seededTensor } from '../src/testing';
 import type { ShapeSpec } from './shapes';
 import type { KernelCount } from './types';
 

@@ -14,7 +14,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { seededTensor } from '../src/seeded';
+import { seededTensor } from '../src/testing';
 import { DEFAULT_OUT } from './cli';
 import { initBackend } from './platform';
 import { SHAPES as BENCH_SHAPES, ShapeSpec } from './shapes';

@@ -2,5 +2,5 @@
  * The benchmarks' one door to the platform modules (backend choice, WebGPU checks): every script
  * and module here imports them from this file only.
  */
-export { assertNoWebGPUErrors, BACKEND_ENV_VAR, initBackend, parseBackendName } from '../src/platform';
-export type { BackendInfo } from '../src/platform';
+export { assertNoWebGPUErrors, BACKEND_ENV_VAR, initBackend, parseBackendName } from '../src';
+export type { BackendInfo } from '../src';

@@ -3,7 +3,7 @@
  * implementations it is compared with.
  */
 import * as tf from '@tensorflow/tfjs';
-import { seededTensor } from '../src/seeded';
+import { seededTensor } from '../src/testing';
 import type { ShapeSpec } from './shapes';
 import { bestMs } from './timing';
 import type { MatmulCeiling } from './types';

@@ -29,6 +29,8 @@ export interface BenchOptions {
   quick: boolean;
   /** Run the model.fit() comparison (fit.ts) instead of the cell benchmarks. */
   fit?: boolean;
+  /** --fit: dropout and recurrentDropout of both layers (training-time masks). */
+  dropout?: number;
   seed: number;
   /** No progress lines. */
   quiet: boolean;

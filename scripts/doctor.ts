@@ -7,7 +7,7 @@
  *   --timeout SEC    limit for loading tfjs-node-gpu and running its first op (default 180; on
  *                    Hopper GPUs the first op JIT-compiles PTX and can take much longer)
  */
-import { BACKEND_FLAG_HELP, backendFlagFromArgv, collectFacts, diagnose, formatReport, realProbes } from '../src/platform';
+import { BACKEND_FLAG_HELP, backendFlagFromArgv, formatDoctorReport, runDoctor } from '../src';
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -26,9 +26,8 @@ async function main(argv: string[]): Promise<number> {
   if (!Number.isFinite(timeoutSec) || timeoutSec <= 0) {
     throw new Error(`--timeout: expected a positive number of seconds, got '${argv[timeoutIdx + 1]}'`);
   }
-  const facts = await collectFacts(realProbes({ childTimeoutMs: timeoutSec * 1000 }));
-  const report = diagnose(facts, { requested, requireGpu: argv.includes('--gpu') });
-  process.stdout.write(argv.includes('--json') ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+  const report = await runDoctor({ requested, requireGpu: argv.includes('--gpu'), childTimeoutMs: timeoutSec * 1000 });
+  process.stdout.write(argv.includes('--json') ? `${JSON.stringify(report, null, 2)}\n` : `${formatDoctorReport(report)}\n`);
   return report.exitCode;
 }
 

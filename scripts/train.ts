@@ -7,7 +7,7 @@
  * after saving a checkpoint, 1 anything else.
  */
 import * as path from 'path';
-import { assertNoWebGPUErrors, initBackend } from '../src/platform';
+import { assertNoWebGPUErrors, initBackend } from '../src';
 import { HELP, parseTrainArgs, USAGE } from '../src/train/cli';
 import { UsageError } from '../src/train/errors';
 import { makeProgress } from '../src/train/progress';

@@ -1,17 +1,27 @@
-/** tfjs-rnn public API: a deliberate list of named exports. */
-export {
-  SimpleRNN,
-  SimpleRNNTape,
-  simpleRNNSequence,
-  simpleRNNLast,
-} from './cells/simple_rnn';
-export { LSTM } from './cells/lstm';
-export type { LSTMConfig, LSTMOptions, LSTMUpstream, LSTMGrads, LSTMOutput } from './cells/lstm';
-export { GRU } from './cells/gru';
-export type { GRUConfig, GRUOptions, GRUUpstream, GRUGrads, GRUOutput } from './cells/gru';
-export { RNNTape } from './scan/tape';
-export type { RecurrentActivation } from './cells/activations';
-export type { DifferentiableOptions } from './scan/differentiable';
+/**
+ * tfjs-rnn: the library's face, a deliberate list of named exports (at most 40 values, counted by
+ * test/public_face.test.ts). Test oracles (float64 references, finite differences, autodiff loops,
+ * seeded data) are at `tfjs-rnn/testing` (src/testing.ts). Names are prefixed by cell where they
+ * are cell-specific.
+ */
+
+// The drop-in layers, the main product: `layers.lstm(args)` where a model had `tf.layers.lstm(args)`,
+// and `layers.rnn({ cell })` for a cell of your own. The four factories are at the top too.
+export * as layers from './layers';
+export { simpleRNN, lstm, gru, rnn } from './layers';
+export type {
+  RecurrentLayerArgs,
+  SimpleRNNLayerArgs,
+  LSTMLayerArgs,
+  GRULayerArgs,
+  InitializerArg,
+  RNNLayerArgs,
+  TruncatedBPTTOptions,
+} from './layers';
+export type { CellDefinition, CellParameter, StepBackwardArgs, StepBackwardResult } from './cells/user_cell';
+
+// The cells: forward, manual BPTT, and a differentiable wrapper.
+export { SimpleRNN } from './cells/simple_rnn';
 export type {
   Activation,
   SimpleRNNConfig,
@@ -21,44 +31,21 @@ export type {
   SimpleRNNOutput,
   BackwardOptions,
 } from './cells/simple_rnn';
-export { initKernel, initRecurrentKernel, initBias } from './init';
+export { LSTM } from './cells/lstm';
+export type { LSTMConfig, LSTMOptions, LSTMUpstream, LSTMGrads, LSTMOutput } from './cells/lstm';
+export { GRU } from './cells/gru';
+export type { GRUConfig, GRUOptions, GRUUpstream, GRUGrads, GRUOutput } from './cells/gru';
+export { RNNTape } from './scan/tape';
+export type { RecurrentActivation } from './cells/activations';
+export type { DifferentiableOptions } from './scan/differentiable';
+
+// Weight layouts: PyTorch's and the textbook's, to and from Keras's.
 export {
-  referenceForward,
-  referenceBackward,
-  referenceLoss,
-  finiteDifferenceGrad,
-  simpleRNNReferenceForward,
-  simpleRNNReferenceBackward,
-  simpleRNNReferenceLoss,
-} from './reference/simple_rnn';
-export type {
-  ReferenceActivation,
-  ReferenceRecurrentActivation,
-  ReferenceShape,
-  ReferenceWeights,
-  ReferenceForwardResult,
-  ReferenceUpstream,
-  ReferenceGradients,
-} from './reference/simple_rnn';
-export { lstmReferenceForward, lstmReferenceBackward, lstmReferenceLoss } from './reference/lstm';
-export type {
-  LSTMReferenceWeights,
-  LSTMReferenceOptions,
-  LSTMReferenceForwardResult,
-  LSTMReferenceUpstream,
-  LSTMReferenceGradients,
-} from './reference/lstm';
-export { gruReferenceForward, gruReferenceBackward, gruReferenceLoss } from './reference/gru';
-export type {
-  GRUReferenceWeights,
-  GRUReferenceOptions,
-  GRUReferenceForwardResult,
-  GRUReferenceUpstream,
-  GRUReferenceGradients,
-} from './reference/gru';
-export { autodiffSimpleRNN, autodiffLSTM, autodiffGRU } from './reference/autodiff';
-export type { AutodiffGatedOptions } from './reference/autodiff';
-export { textbookToKeras, kerasToTextbook, pytorchToKeras, kerasToPytorch } from './layouts/simple_rnn';
+  textbookToKeras as simpleRNNTextbookToKeras,
+  kerasToTextbook as simpleRNNKerasToTextbook,
+  pytorchToKeras as simpleRNNPytorchToKeras,
+  kerasToPytorch as simpleRNNKerasToPytorch,
+} from './layouts/simple_rnn';
 export type {
   WeightInput,
   KerasWeights,
@@ -78,28 +65,45 @@ export type {
   GRUPytorchWeightsInput,
   GRUKerasToPytorchOptions,
 } from './layouts/gru';
-export {
-  initBackend,
-  parseBackendName,
-  MissingKernelError,
-  withKernelCheck,
-  missingKernels,
-  registerWasmKernels,
-  backendFlagFromArgv,
-  initBackendFromArgv,
-  probeWebGPU,
-  registerWebGPUBackend,
-  assertNoWebGPUErrors,
-} from './platform';
-export type { BackendInfo, BackendName, BackendRequest, BackendAttempt, WebGPUProbe, WebGPUInfo } from './platform';
-export * as layers from './layers';
-export type { CellDefinition, CellParameter, StepBackwardArgs, StepBackwardResult } from './cells/user_cell';
+
+// Loading and saving: models with our layers, models for stock tf.layers, files read as untrusted.
 export { loadLayersModel } from './layers';
+export { loadKerasModel } from './keras/load_keras_model';
+export { saveKerasModel } from './keras/save_keras_model';
+export { saveForStock } from './layers'; // and layers.toStockArtifacts, toStockTopology, stockLoadable, stockUnloadable
 export { SafeDir, RefusedFileError } from './io/safe_dir';
 export type { ReadLimits } from './io/safe_dir';
 export { readModelArtifacts } from './io/tfjs_artifacts';
 export { fileSystem, writeModelFiles } from './io/model_files';
 import { registerFileRouters } from './io/file_router';
 export { registerFileRouters };
-export { saveForStock, toStockArtifacts, toStockTopology, stockLoadable, stockUnloadable } from './layers/stock_names';
+
+// Where it runs: backend choice, WebGPU through Dawn, and the doctor.
+export {
+  initBackend,
+  initBackendFromArgv,
+  backendFlagFromArgv,
+  parseBackendName,
+  BACKEND_NAMES,
+  BACKEND_ENV_VAR,
+  BACKEND_FLAG_HELP,
+  MissingKernelError,
+  withKernelCheck,
+  probeWebGPU,
+  assertNoWebGPUErrors,
+  runDoctor,
+  formatReport as formatDoctorReport,
+} from './platform';
+export type {
+  InitBackendOptions,
+  BackendInfo,
+  BackendName,
+  BackendRequest,
+  BackendAttempt,
+  WebGPUProbe,
+  WebGPUInfo,
+  DoctorOptions,
+  DoctorReport,
+} from './platform';
+
 registerFileRouters(); // model.save('file://dir') and tf.loadLayersModel('file://dir/model.json') in plain Node (src/io/file_router.ts)

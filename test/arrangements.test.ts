@@ -5,7 +5,8 @@
  * even on machines without a GPU backend; a tape made in one arrangement is usable from another.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SimpleRNN, autodiffSimpleRNN } from '../src';
+import { SimpleRNN } from '../src';
+import { autodiffSimpleRNN } from '../src/testing';
 import { forceArrangement, ArrangementName } from '../src/scan/arrangements';
 import { backendsUnderTest, expectNoLeak, seededTensor, tensorRelErr, useBackend } from './helpers';
 

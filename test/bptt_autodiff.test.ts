@@ -4,7 +4,8 @@
  * relative, for upstream on the sequence, on the last state and on both; on every backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SimpleRNN, Activation, autodiffSimpleRNN } from '../src';
+import { SimpleRNN, Activation } from '../src';
+import { autodiffSimpleRNN } from '../src/testing';
 import { backendsUnderTest, expectNoLeak, seededTensor, tensorRelErr, useBackend } from './helpers';
 
 const CASES = [

@@ -6,8 +6,15 @@
  * inputs, among others) and why: src/cells/checks.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { GRU, LSTM, SimpleRNN, simpleRNNLast, simpleRNNSequence } from '../src';
-import { gruKerasToPytorch, gruPytorchToKeras, kerasToPytorch, kerasToTextbook, lstmKerasToPytorch, lstmPytorchToKeras, pytorchToKeras, textbookToKeras } from '../src';
+import { GRU, LSTM, SimpleRNN } from '../src';
+import { simpleRNNLast, simpleRNNSequence } from '../src/cells/simple_rnn';
+import { gruKerasToPytorch, gruPytorchToKeras, lstmKerasToPytorch, lstmPytorchToKeras } from '../src';
+import {
+  simpleRNNKerasToPytorch as kerasToPytorch,
+  simpleRNNKerasToTextbook as kerasToTextbook,
+  simpleRNNPytorchToKeras as pytorchToKeras,
+  simpleRNNTextbookToKeras as textbookToKeras,
+} from '../src';
 import type { RNNTape } from '../src';
 import { AnyCell, CELL_CASES, CellCase, DEFAULTS } from './cell_cases';
 import { backendsUnderTest, expectNoLeak, seededArray, seededTensor, useBackend } from './helpers';

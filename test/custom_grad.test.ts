@@ -4,7 +4,9 @@
  * and an optimizer can train through them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SimpleRNN, simpleRNNSequence, simpleRNNLast, autodiffSimpleRNN } from '../src';
+import { SimpleRNN } from '../src';
+import { simpleRNNSequence, simpleRNNLast } from '../src/cells/simple_rnn';
+import { autodiffSimpleRNN } from '../src/testing';
 import { backendsUnderTest, expectNoLeak, seededTensor, tensorRelErr, useBackend } from './helpers';
 
 describe.each(backendsUnderTest())('customGrad entry points on %s', (backendName) => {

@@ -1,6 +1,7 @@
 /** Bad input gets an Error naming what was expected and what was given: one test per case. */
 import * as tf from '@tensorflow/tfjs';
-import { SimpleRNN, simpleRNNSequence } from '../src';
+import { SimpleRNN } from '../src';
+import { simpleRNNSequence } from '../src/cells/simple_rnn';
 import { expectNoLeak } from './helpers';
 
 let cell: SimpleRNN;

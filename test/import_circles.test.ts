@@ -140,3 +140,84 @@ test('the project has no import circle', () => {
   const circles = findCircles(graph).map((c) => [...c, c[0]].map((f) => path.relative(ROOT, f)).join(' → '));
   expect(circles).toEqual([]);
 });
+
+/**
+ * The training app (src/train, scripts) and the benchmark harness (benchmarks) use the library as a
+ * user would: through its public entry points, src/index.ts (`tfjs-rnn`) and src/testing.ts
+ * (`tfjs-rnn/testing`), besides their own modules. The exceptions, each named with what it may
+ * take and why:
+ */
+const APP_EXCEPTIONS: Array<{ from: RegExp; target: string; names: string[]; why: string }> = [
+  {
+    from: /^src\/train\//,
+    target: 'src/io/json_field.ts',
+    names: ['JsonField'],
+    why: "the run folder's JSON files (config, checkpoint manifest) get the library's own typed, untrusted-file reads; no user of the layers needs them",
+  },
+  {
+    from: /^src\/train\//,
+    target: 'src/io/safe_dir.ts',
+    names: ['decodeJSON', 'decodeText', 'DEFAULT_MAX_BYTES'],
+    why: "the checkpoint and the corpus are decoded with the library's own checks (SafeDir and RefusedFileError come from the index)",
+  },
+  {
+    from: /^benchmarks\/fused\.ts$/,
+    target: 'src/platform/webgpu/fused/lstm_loop.ts',
+    names: ['disposeTape', 'fusedLSTMBackward', 'fusedLSTMForward'],
+    why: 'the fused WebGPU LSTM step is measured standalone: it is not wired into the layers, so it has no public name',
+  },
+];
+
+const rel = (f: string): string => path.relative(ROOT, f).split(path.sep).join('/');
+const isApp = (r: string): boolean => /^(src\/train|scripts|benchmarks)\//.test(r);
+const PUBLIC = new Set(['src/index.ts', 'src/testing.ts']);
+
+/** The names a file imports (or re-exports) from a module specifier that resolves to `target`. */
+function namesImported(file: string, target: string): string[] {
+  const options = compilerOptions();
+  const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+  const names: string[] = [];
+  for (const s of source.statements) {
+    if (!ts.isImportDeclaration(s) && !ts.isExportDeclaration(s)) continue;
+    const spec = s.moduleSpecifier && ts.isStringLiteral(s.moduleSpecifier) ? s.moduleSpecifier.text : undefined;
+    if (spec === undefined) continue;
+    const resolved = ts.resolveModuleName(spec, file, options, ts.sys).resolvedModule?.resolvedFileName;
+    if (resolved === undefined || rel(path.resolve(resolved)) !== target) continue;
+    const bindings = ts.isImportDeclaration(s) ? s.importClause?.namedBindings : s.exportClause;
+    if (bindings && (ts.isNamedImports(bindings) || ts.isNamedExports(bindings))) {
+      names.push(...bindings.elements.map((e) => (e.propertyName ?? e.name).text));
+    } else names.push('*'); // a namespace import, a default import or `export *`
+  }
+  return names;
+}
+
+/** Each import from the app into the library that is neither a public entry nor an allowed exception. */
+export function appImportsOutsideTheFace(graph: ReadonlyMap<string, readonly string[]>): string[] {
+  const wrong: string[] = [];
+  for (const [file, targets] of graph) {
+    const from = rel(file);
+    if (!isApp(from)) continue;
+    for (const t of targets.map(rel)) {
+      if (!t.startsWith('src/') || isApp(t) || PUBLIC.has(t)) continue;
+      const allowed = APP_EXCEPTIONS.find((e) => e.from.test(from) && e.target === t);
+      const extra = allowed ? namesImported(path.join(ROOT, from), t).filter((n) => !allowed.names.includes(n)) : ['(not an exception)'];
+      if (extra.length > 0) wrong.push(`${from} → ${t}: ${extra.join(', ')}`);
+    }
+  }
+  return wrong.sort();
+}
+
+test('the training app and the benchmarks import the library only through src/index.ts and src/testing.ts', () => {
+  const graph = importGraph();
+  // The rule sees the app's imports (the trainer uses the index; the benchmarks the oracles).
+  expect(graph.get(path.join(ROOT, 'src', 'train', 'trainer.ts'))).toContain(path.join(ROOT, 'src', 'index.ts'));
+  expect(graph.get(path.join(ROOT, 'benchmarks', 'cells.ts'))).toContain(path.join(ROOT, 'src', 'testing.ts'));
+  expect(appImportsOutsideTheFace(graph)).toEqual([]);
+  // and it would see a breach: an app file that reached into the driver
+  const breach = new Map(graph);
+  breach.set(path.join(ROOT, 'scripts', 'train.ts'), [path.join(ROOT, 'src', 'scan', 'scan.ts')]);
+  expect(appImportsOutsideTheFace(breach)).toEqual(['scripts/train.ts → src/scan/scan.ts: (not an exception)']);
+  // an exception is checked name by name: the checkpoint takes two of safe_dir's three, the rest from the index
+  expect(namesImported(path.join(ROOT, 'src', 'train', 'checkpoint.ts'), 'src/io/safe_dir.ts')).toEqual(['decodeJSON', 'DEFAULT_MAX_BYTES']);
+  expect(APP_EXCEPTIONS.every((e) => e.why.length > 20)).toBe(true);
+});

@@ -1,6 +1,7 @@
 /** Seeded, Keras-like initializers: glorotUniform kernel, orthogonal recurrent kernel, zero bias. */
 import * as tf from '@tensorflow/tfjs';
-import { GRU, LSTM, SimpleRNN, initRecurrentKernel } from '../src';
+import { GRU, LSTM, SimpleRNN } from '../src';
+import { initRecurrentKernel } from '../src/init';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

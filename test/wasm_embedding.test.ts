@@ -5,7 +5,8 @@
  * with our GRU and with stock's, ending at the weights the same fit reaches on cpu.
  */
 import * as tf from '@tensorflow/tfjs';
-import { layers, missingKernels } from '../src';
+import { layers } from '../src';
+import { missingKernels } from '../src/platform';
 import { WASM_EXTRA_KERNELS } from '../src/platform/backend/wasm_kernels';
 import { expectNoLeak, relErr, seededArray, seededTensor, useBackend } from './helpers';
 import { seedWeights, weightValues, setWeightValues } from './layers_helpers';

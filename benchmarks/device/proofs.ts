@@ -9,11 +9,16 @@
  * passes at ≤ 1e-5, the bound the jest proofs use on every backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { gruReferenceBackward, gruReferenceForward } from '../../src/reference/gru';
-import { lstmReferenceBackward, lstmReferenceForward } from '../../src/reference/lstm';
-import { referenceBackward, referenceForward } from '../../src/reference/simple_rnn';
+import {
+  gruReferenceBackward,
+  gruReferenceForward,
+  lstmReferenceBackward,
+  lstmReferenceForward,
+  seededTensor,
+  simpleRNNReferenceBackward as referenceBackward,
+  simpleRNNReferenceForward as referenceForward,
+} from '../../src/testing';
 import { disposeTape, fusedLSTMBackward, fusedLSTMForward } from '../../src/platform/webgpu/fused/lstm_loop';
-import { seededTensor } from '../../src/seeded';
 import { CELLS, CellName, Weights } from '../cells';
 
 export const PROOF_TOLERANCE = 1e-5;

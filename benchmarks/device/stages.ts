@@ -6,7 +6,7 @@
  *           launches per step forward and backward (benchmarks/bench_shape.ts), in a time budget.
  */
 import * as tf from '@tensorflow/tfjs';
-import { collectFacts, diagnose, formatReport, realProbes } from '../../src/platform';
+import { formatDoctorReport, runDoctor } from '../../src';
 import { benchShape } from '../bench_shape';
 import { CELL_NAMES, CELLS, CellName } from '../cells';
 import { assertNoWebGPUErrors, initBackend } from '../platform';
@@ -25,9 +25,8 @@ export interface DoctorItem {
 
 export async function doctorStage(outDir: string): Promise<void> {
   const w = new PartWriter<DoctorItem>(outDir, 'doctor');
-  const facts = await collectFacts(realProbes({ childTimeoutMs: 60_000 }));
-  const report = diagnose(facts, { requested: 'webgpu', requireGpu: true });
-  const text = formatReport(report);
+  const report = await runDoctor({ requested: 'webgpu', requireGpu: true, childTimeoutMs: 60_000 });
+  const text = formatDoctorReport(report);
   process.stdout.write(`${text}\n`);
   w.add({ text, exitCode: report.exitCode, report });
   w.part.finishedAt = new Date().toISOString();

@@ -148,3 +148,11 @@ export function checkInput(
   }
   return { B, T, unbatched };
 }
+
+/** checkInput for the differentiable entry points, which take batches [B, T, D] only. */
+export function checkBatchedInput(x: unknown, D: number, H: number, initial: ReadonlyArray<readonly [string, unknown]>): void {
+  if (!(x instanceof tf.Tensor) || x.rank !== 3) {
+    throw new Error(`expected input [batch, time, ${D}], got ${x instanceof tf.Tensor ? fmt(x.shape) : describe(x)}`);
+  }
+  checkInput(x, D, H, initial);
+}

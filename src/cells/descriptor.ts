@@ -60,6 +60,8 @@ export interface CellDescriptor {
   make(config: { inputDim: number; units: number; seed?: number; name?: string }, o: CellOptions): RecurrentCell;
   /** The bias's shape for H units. */
   biasShape(H: number, o: CellOptions): number[];
+  /** The options of o its drop-in layer takes (tf.layers' names): activation, recurrentActivation, resetAfter. */
+  layerOptions(o: CellOptions): Record<string, unknown>;
   /** Whether stock tf.layers has the same math (GRU with resetAfter: true it has not). */
   stockRuns(o: CellOptions): boolean;
   /** The stock tf.layers layer (tf.layers' args; the caller adds units, shapes, …). */

@@ -278,6 +278,7 @@ export const GRU_CELL: CellDescriptor = {
   math: (o) => gruMath(o, o.useBias),
   make: (config, o) => new GRU({ ...config, activation: o.activation, recurrentActivation: o.recurrentActivation, useBias: o.useBias, resetAfter: o.resetAfter }),
   biasShape: (H, o) => gruBiasShape(o.resetAfter)(0, H),
+  layerOptions: (o) => ({ activation: o.activation, recurrentActivation: o.recurrentActivation, useBias: o.useBias, resetAfter: o.resetAfter }),
   stockRuns: (o) => !o.resetAfter, // tf.layers.gruCell refuses reset_after
   stockLayer: (args, o) => tf.layers.gru({ ...args, activation: o.activation, recurrentActivation: o.recurrentActivation, useBias: o.useBias } as Parameters<typeof tf.layers.gru>[0]),
   autodiff: (x, w, [h0], o) => {

@@ -233,6 +233,7 @@ export const LSTM_CELL: CellDescriptor = {
   math: (o) => lstmMath(o, o.useBias),
   make: (config, o) => new LSTM({ ...config, activation: o.activation, recurrentActivation: o.recurrentActivation, useBias: o.useBias }),
   biasShape: (H) => [4 * H],
+  layerOptions: (o) => ({ activation: o.activation, recurrentActivation: o.recurrentActivation, useBias: o.useBias }),
   stockRuns: () => true,
   stockLayer: (args, o) => tf.layers.lstm({ ...args, activation: o.activation, recurrentActivation: o.recurrentActivation, useBias: o.useBias } as Parameters<typeof tf.layers.lstm>[0]),
   autodiff: (x, w, [h0, c0], o) => {

@@ -6,7 +6,9 @@
  * and GRU are thin classes over this.
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkBoolean, checkFields, checkFinite, checkInput, checkPositiveInt, checkShape, checkTensor, checkTensorShape, describe, fieldsText, fmt } from './checks';
+import { checkBatchedInput, checkBoolean, checkFields, checkFinite, checkInput, checkPositiveInt, checkShape, checkTensor, checkTensorShape, describe, fieldsText, fmt } from './checks';
+
+export { checkBatchedInput };
 import type { CellMath, Params } from '../scan/contract';
 import { DifferentiableOptions, differentiableScan } from '../scan/differentiable';
 import { scanBackward, scanForward } from '../scan/scan';
@@ -290,12 +292,4 @@ export function checkFunctionalWeights(gates: number, kernel: unknown, recurrent
   checkShape('recurrentKernel', checkTensor('recurrentKernel', recurrentKernel), [H, GH]);
   if (bias != null) checkShape('bias', checkTensor('bias', bias), biasShape(H));
   return { D, H };
-}
-
-/** checkInput for the differentiable entry points, which take batches [B, T, D] only. */
-export function checkBatchedInput(x: unknown, D: number, H: number, initial: ReadonlyArray<readonly [string, unknown]>): void {
-  if (!(x instanceof tf.Tensor) || x.rank !== 3) {
-    throw new Error(`expected input [batch, time, ${D}], got ${x instanceof tf.Tensor ? fmt(x.shape) : describe(x)}`);
-  }
-  checkInput(x, D, H, initial);
 }

@@ -268,6 +268,7 @@ export const SIMPLE_RNN_CELL: CellDescriptor = {
   math: (o) => simpleRNNMath(o.activation, o.useBias),
   make: (config, o) => new SimpleRNN({ ...config, activation: o.activation, useBias: o.useBias }),
   biasShape: (H) => [H],
+  layerOptions: (o) => ({ activation: o.activation, useBias: o.useBias }),
   stockRuns: () => true,
   stockLayer: (args, o) => tf.layers.simpleRNN({ ...args, activation: o.activation, useBias: o.useBias } as Parameters<typeof tf.layers.simpleRNN>[0]),
   autodiff: (x, w, [h0], o) => {

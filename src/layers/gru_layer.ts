@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { gruMath } from '../cells/gru';
 import { GRUResetAfterCell } from './gru_reset_after_cell';
 import { GRULayerArgs, checkLayerArgs, withDefaultName } from './layer_args';
+import { registerDropIn } from './drop_in';
 import { RecurrentLayer } from './recurrent_layer';
 
 type StockCellArgs = Parameters<typeof tf.layers.gruCell>[0];
@@ -27,6 +28,7 @@ export class GRULayer extends RecurrentLayer {
   }
 }
 tf.serialization.registerClass(GRULayer);
+registerDropIn('GRU', GRULayer.className, (args) => new GRULayer(args as never));
 
 /** A GRU layer whose gradient is our manual BPTT; the config of tf.layers.gru, plus resetAfter: true. */
 export function gru(args: GRULayerArgs): GRULayer {

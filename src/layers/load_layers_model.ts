@@ -16,23 +16,18 @@ import { describe } from '../cells/checks';
 import { modelDirectory } from '../io/model_files';
 import { readModelArtifacts } from '../io/tfjs_artifacts';
 import { checkArtifactWeights } from '../io/weight_checks';
-import { GRULayer } from './gru_layer';
-import { LSTMLayer } from './lstm_layer';
-import { SimpleRNNLayer } from './simple_rnn_layer';
+import { isKeras3Topology, loadConvertedKeras3 } from '../keras/converted';
+import { dropInClassNames } from './drop_in';
+import './gru_layer'; // each layer file registers its class (drop_in.ts)
+import './lstm_layer';
+import './simple_rnn_layer';
 import { renameClasses } from './stock_names';
-
-/** Stock (Keras and tf.layers) class names, and our layer that replaces each. */
-const OURS: Readonly<Record<string, string>> = {
-  SimpleRNN: SimpleRNNLayer.className,
-  LSTM: LSTMLayer.className,
-  GRU: GRULayer.className,
-};
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** A copy of a (pythonic, as stored) model topology with each recurrent layer's class_name ours. */
 export function withOurLayers(topology: Json): Json {
-  return renameClasses(topology, OURS) as Json;
+  return renameClasses(topology, Object.fromEntries(dropInClassNames())) as Json;
 }
 
 async function artifactsFrom(from: string | tf.io.IOHandler): Promise<tf.io.ModelArtifacts> {
@@ -56,6 +51,7 @@ export async function loadLayersModel(from: string | tf.io.IOHandler): Promise<t
   if (topology == null || topology instanceof ArrayBuffer || typeof topology !== 'object') {
     throw new Error(`expected a layers model (a modelTopology object, format 'layers-model'), got ${topology == null ? 'no modelTopology' : 'a graph model'}`);
   }
+  if (isKeras3Topology(topology as Json)) return loadConvertedKeras3(artifacts, withOurLayers);
   const mapped: tf.io.ModelArtifacts = { ...artifacts, modelTopology: withOurLayers(topology as Json) as tf.io.ModelArtifacts['modelTopology'] };
   return tf.loadLayersModel({ load: async () => mapped });
 }

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { lstmMath } from '../cells/lstm';
 import { LSTMLayerArgs, checkLayerArgs, withDefaultName } from './layer_args';
+import { registerDropIn } from './drop_in';
 import { RecurrentLayer } from './recurrent_layer';
 
 type StockCellArgs = Parameters<typeof tf.layers.lstmCell>[0];
@@ -21,6 +22,7 @@ export class LSTMLayer extends RecurrentLayer {
   }
 }
 tf.serialization.registerClass(LSTMLayer);
+registerDropIn('LSTM', LSTMLayer.className, (args) => new LSTMLayer(args as never));
 
 /** An LSTM layer whose gradient is our manual BPTT; the config of tf.layers.lstm. */
 export function lstm(args: LSTMLayerArgs): LSTMLayer {

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { simpleRNNMath } from '../cells/simple_rnn';
 import { SimpleRNNLayerArgs, checkLayerArgs, withDefaultName } from './layer_args';
+import { registerDropIn } from './drop_in';
 import { RecurrentLayer } from './recurrent_layer';
 
 type StockCellArgs = Parameters<typeof tf.layers.simpleRNNCell>[0];
@@ -21,6 +22,7 @@ export class SimpleRNNLayer extends RecurrentLayer {
   }
 }
 tf.serialization.registerClass(SimpleRNNLayer);
+registerDropIn('SimpleRNN', SimpleRNNLayer.className, (args) => new SimpleRNNLayer(args as never));
 
 /** A SimpleRNN layer whose gradient is our manual BPTT; the config of tf.layers.simpleRNN. */
 export function simpleRNN(args: SimpleRNNLayerArgs): SimpleRNNLayer {

@@ -12,25 +12,22 @@
  *   const m = await tf.loadLayersModel('file://out/model.json');   // no tfjs-rnn needed
  */
 import * as tf from '@tensorflow/tfjs';
+import { dropInClassNames } from './drop_in';
 import { GRULayer } from './gru_layer';
-import { LSTMLayer } from './lstm_layer';
-import { SimpleRNNLayer } from './simple_rnn_layer';
+import './lstm_layer'; // each layer file registers its class (drop_in.ts)
+import './simple_rnn_layer';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** Our class names and the stock class each stands for. */
-const STOCK: Readonly<Record<string, string>> = {
-  [SimpleRNNLayer.className]: 'SimpleRNN',
-  [LSTMLayer.className]: 'LSTM',
-  [GRULayer.className]: 'GRU',
-};
+const stock = (): Readonly<Record<string, string>> => Object.fromEntries([...dropInClassNames()].map(([k, ours]) => [ours, k]));
 
 /** Activations stock resolves by name (tfjs-layers' registered ones); Keras 3's hard sigmoid is ours only. */
 const OURS_ONLY_ACTIVATIONS = ['hardSigmoidKeras3'];
 
 /** A copy of a stored (pythonic) model topology with each of our recurrent layers under its stock class name. */
 export function toStockTopology(topology: unknown): unknown {
-  return renameClasses(topology, STOCK);
+  return renameClasses(topology, stock());
 }
 
 /** A copy of a stored topology with every class_name found in `names` replaced by its value (at any depth). */
@@ -57,7 +54,7 @@ export function stockUnloadable(topology: unknown): string[] {
     const config = node.config;
     if (typeof cls === 'string' && config !== null && typeof config === 'object' && !Array.isArray(config)) {
       const name = typeof config.name === 'string' ? config.name : '?';
-      if (cls in STOCK) found.push(`${name}: class ${cls} (tfjs-rnn's)`);
+      if (cls in stock()) found.push(`${name}: class ${cls} (tfjs-rnn's)`);
       if ((cls === 'GRU' || cls === GRULayer.className) && config.reset_after === true) found.push(`${name}: a GRU with reset_after true`);
       for (const key of ['activation', 'recurrent_activation']) {
         if (typeof config[key] === 'string' && OURS_ONLY_ACTIVATIONS.includes(config[key] as string)) found.push(`${name}: ${key} '${String(config[key])}'`);

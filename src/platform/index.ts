@@ -17,3 +17,6 @@ export { collectFacts } from './doctor/facts';
 export { diagnose } from './doctor/diagnose';
 export { formatReport } from './doctor/format';
 export { realProbes } from './doctor/probes';
+export { runDoctor } from './doctor/run';
+export type { DoctorOptions } from './doctor/run';
+export type { DoctorReport } from './doctor/types';

@@ -59,7 +59,6 @@ interface WrappedBackwardRun extends BackwardRun {
 /** The cell with its backward by autodiff of its forward step. */
 export function withStepAutodiff(math: CellMath): CellMath {
   const isProjection = (p: CellMath['parameters'][number]) => 'product' in p.finish && p.finish.product === 'input';
-  const projection = math.parameters.find(isProjection);
   const S = math.stateNames.length;
   /** One forward step from the parameters themselves (so that autodiff reaches them). */
   const step = (params: Params, p: tf.Tensor2D, previous: tf.Tensor2D[], ops: StepOps, constants: Constants): tf.Tensor2D[] => {

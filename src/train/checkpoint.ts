@@ -29,7 +29,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import writeFileAtomic from 'write-file-atomic';
 import { JsonField } from '../io/json_field';
-import { decodeJSON, DEFAULT_MAX_BYTES, RefusedFileError, SafeDir } from '../io/safe_dir';
+import { RefusedFileError, SafeDir } from '..';
+import { decodeJSON, DEFAULT_MAX_BYTES } from '../io/safe_dir'; // app-only: the run folder's files get the library's own checks
 
 export const CHECKPOINT_FORMAT = 'tfjs-rnn-checkpoint';
 const VERSION = 2;

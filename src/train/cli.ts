@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { BACKEND_NAMES } from '../platform';
+import { BACKEND_NAMES } from '..';
 import { ACTIVATIONS, defaultsFor, DEFAULT_TASK, modelFlagsProblem, OPTIMIZERS, TASK_DEFAULTS, TrainConfig } from './config';
 import { UsageError } from './errors';
 import { inRange, interval, RangedField, RANGES } from './ranges';

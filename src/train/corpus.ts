@@ -6,7 +6,8 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { decodeText, RefusedFileError, SafeDir } from '../io/safe_dir';
+import { RefusedFileError, SafeDir } from '..';
+import { decodeText } from '../io/safe_dir'; // app-only: the corpus gets the library's own UTF-8 check
 import { MAX_TEXT_BYTES } from './ranges';
 
 export interface Corpus {

@@ -11,9 +11,8 @@
  * set to true"); tfjs-rnn's loadLayersModel reads it. `loadExportedModel` reads with the stock one.
  */
 import * as tf from '@tensorflow/tfjs';
-import { writeModelFiles } from '../io/model_files';
-import { readModelArtifacts } from '../io/tfjs_artifacts';
-import { buildNetwork, RnnModel } from './model';
+import { readModelArtifacts, writeModelFiles } from '..';
+import { buildNetwork, cellOf, RnnModel } from './model';
 
 /** One layer as model.json stores it (python-style keys). */
 interface StoredLayer {
@@ -24,10 +23,12 @@ interface StoredLayer {
 /** The stock network's topology (model.json's modelTopology), with GRU reset_after as the model has it. */
 function stockTopology(model: RnnModel, stock: tf.Sequential): tf.io.ModelArtifacts['modelTopology'] {
   const topology = stock.toJSON(null, false) as unknown as { config: { layers: StoredLayer[] } };
-  if (model.spec.cell === 'gru' && model.spec.resetAfter) {
+  const { d } = cellOf(model.spec);
+  if (!stockReadable(model)) {
+    // The one form no stock layer runs (GRU reset_after): written as Keras writes it.
     for (const entry of topology.config.layers) {
       const inner = entry.class_name === 'Bidirectional' ? (entry.config.layer as StoredLayer) : entry;
-      if (inner.class_name === 'GRU') inner.config.reset_after = true;
+      if (inner.class_name === d.kerasClass) inner.config.reset_after = true;
     }
   }
   return topology as unknown as tf.io.ModelArtifacts['modelTopology'];
@@ -35,7 +36,8 @@ function stockTopology(model: RnnModel, stock: tf.Sequential): tf.io.ModelArtifa
 
 /** Whether stock tf.loadLayersModel can read what exportLayersModel writes for this model. */
 export function stockReadable(model: RnnModel): boolean {
-  return !(model.spec.cell === 'gru' && model.spec.resetAfter);
+  const { d, o } = cellOf(model.spec);
+  return d.stockRuns(o);
 }
 
 /** Writes dir/model.json and dir/weights.bin. */

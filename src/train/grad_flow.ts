@@ -8,7 +8,7 @@
  * read x_t).
  */
 import * as tf from '@tensorflow/tfjs';
-import { scanBackward, scanForward } from '../scan/scan';
+import { scanBackward, scanForward } from '../testing';
 import { cellMath, RnnModel } from './model';
 
 /** Frobenius norm over the batch (and both directions) of ∂L/∂h_t, for t = 1..T. */

@@ -21,17 +21,15 @@
 import * as tf from '@tensorflow/tfjs';
 /** The activations the training app offers (the cells take every tfjs activation). */
 export type Activation = 'tanh' | 'relu' | 'linear';
-import { gruMath, GRU } from '../cells/gru';
-import { lstmMath, LSTM } from '../cells/lstm';
-import { simpleRNNMath, SimpleRNN } from '../cells/simple_rnn';
-import type { CellMath } from '../scan/contract';
-import * as ours from '../layers';
+import { layers } from '..';
+import { CELL_IDS, cellById, KERAS_DEFAULTS } from '../testing';
+import type { CellDescriptor, CellId, CellMath, CellOptions } from '../testing';
 import { ScatterEmbedding } from './embedding';
 import type { Objective, TaskInput } from './tasks/task';
 import { Rng } from './random';
 
-export type CellName = 'simple' | 'lstm' | 'gru';
-export const CELL_NAMES: readonly CellName[] = ['simple', 'lstm', 'gru'];
+export type CellName = CellId;
+export const CELL_NAMES: readonly CellName[] = CELL_IDS;
 
 export interface ModelSpec {
   input: TaskInput;
@@ -55,42 +53,40 @@ export interface ModelSpec {
 /** Which network the builder makes (see the top of the file). */
 export type Flavour = 'train' | 'export' | 'sampler';
 
-/** Keras's layer-name prefix per cell. */
-const LAYER_PREFIX: Record<CellName, string> = { simple: 'simple_rnn', lstm: 'lstm', gru: 'gru' };
 const OUTPUT_ACTIVATION: Record<Objective, 'linear' | 'sigmoid' | 'softmax'> = { mse: 'linear', binary: 'sigmoid', categorical: 'softmax' };
 
 function layerName(prefix: string, k: number): string {
   return k === 0 ? prefix : `${prefix}_${k}`;
 }
 
+/** The spec's cell and its options: Keras's (sigmoid gates), the spec's activation and GRU form. */
+export function cellOf(spec: ModelSpec): { d: CellDescriptor; o: CellOptions } {
+  return { d: cellById(spec.cell), o: { ...KERAS_DEFAULTS, activation: spec.activation, resetAfter: spec.resetAfter } };
+}
+
 /** The step math of the spec's cell, as our layers run it. */
 export function cellMath(spec: ModelSpec): CellMath {
-  const gated = { activation: spec.activation, recurrentActivation: 'sigmoid' as const };
-  if (spec.cell === 'simple') return simpleRNNMath(spec.activation);
-  if (spec.cell === 'lstm') return lstmMath(gated);
-  return gruMath({ ...gated, resetAfter: spec.resetAfter });
+  const { d, o } = cellOf(spec);
+  return d.math(o);
 }
 
 /** Recurrent layer k: ours (train, sampler) or the stock class (export; a resetAfter GRU is written as stock by export.ts). */
 function recurrentLayer(spec: ModelSpec, flavour: Flavour, k: number, shape: { inputShape?: Array<number | null> }): tf.layers.Layer {
+  const { d, o } = cellOf(spec);
   const args = {
     units: spec.units,
-    activation: spec.activation,
     returnSequences: k < spec.layers - 1 || spec.returnSequences,
     stateful: flavour === 'sampler',
-    name: layerName(LAYER_PREFIX[spec.cell], k),
+    name: layerName(d.layerPrefix, k),
     // The weights are assigned after the build: skip tf.layers' orthogonal init (a slow QR for large H).
     kernelInitializer: 'zeros',
     recurrentInitializer: 'zeros',
     ...shape,
-  } as const;
-  const gated = { ...args, recurrentActivation: 'sigmoid' } as const;
-  const stock = flavour === 'export';
-  if (spec.cell === 'simple') return stock ? tf.layers.simpleRNN(args) : ours.simpleRNN(args);
+  };
   // unitForgetBias stays off in the layer: the forget-gate bias of 1 comes with the seeded weights
   // (initialWeights), and tfjs 4.22's lstmCell leaks four tensors per build when it is on.
-  if (spec.cell === 'lstm') return stock ? tf.layers.lstm(gated) : ours.lstm(gated);
-  return stock ? tf.layers.gru(gated) : ours.gru({ ...gated, resetAfter: spec.resetAfter });
+  if (flavour === 'export') return d.stockLayer(args, o);
+  return layers.dropInLayer(d.kerasClass, { ...args, ...d.layerOptions(o) });
 }
 
 /** The network of a spec, with zero weights (RnnModel seeds them; the others copy them). */
@@ -128,13 +124,8 @@ let initCells = 0;
 /** Seeded initial weights of one recurrent cell: Keras's initializers (src/init.ts, through the cell classes). */
 function cellWeights(spec: ModelSpec, inputDim: number, seed: number): tf.Tensor[] {
   // A name of its own: the cell's variables live beside the network's (`lstm_1/kernel`) for a moment.
-  const config = { inputDim, units: spec.units, seed, name: `train_init_${initCells++}` };
-  const cell =
-    spec.cell === 'simple'
-      ? new SimpleRNN({ ...config, activation: spec.activation })
-      : spec.cell === 'lstm'
-        ? new LSTM({ ...config, unitForgetBias: true })
-        : new GRU({ ...config, resetAfter: spec.resetAfter });
+  const { d, o } = cellOf(spec);
+  const cell = d.make({ inputDim, units: spec.units, seed, name: `train_init_${initCells++}` }, o);
   const weights = cell.getWeights();
   cell.dispose();
   return weights;

@@ -13,7 +13,7 @@
  * newest one that does, or refuses (ResumeError, exit 2) with every reason.
  */
 import { JsonField } from '../io/json_field';
-import { SafeDir } from '../io/safe_dir';
+import { SafeDir } from '..';
 import type { CheckpointContents, NamedArray } from './checkpoint';
 import { configFromJson, OptimizerName, TrainConfig } from './config';
 import { RUN_FILES } from './run_folder';

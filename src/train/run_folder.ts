@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import writeFileAtomic from 'write-file-atomic';
 import { JsonField } from '../io/json_field';
-import { RefusedFileError, SafeDir } from '../io/safe_dir';
+import { RefusedFileError, SafeDir } from '..';
 import { CheckpointContents, loadCheckpoint, LoadedCheckpoint, saveCheckpoint } from './checkpoint';
 import { exportLayersModel } from './export';
 import type { RnnModel } from './model';

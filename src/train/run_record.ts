@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import type { BackendInfo } from '../platform';
+import type { BackendInfo } from '..';
 import type { RunSetup } from './run_setup';
 
 const PACKAGE_VERSION = (() => {

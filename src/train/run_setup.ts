@@ -5,7 +5,7 @@
  * the run's copy of its text (or a text named again with --text, checked against its sha256).
  */
 import * as path from 'path';
-import { RefusedFileError } from '../io/safe_dir';
+import { RefusedFileError } from '..';
 import type { LoadedCheckpoint } from './checkpoint';
 import type { ParsedArgs } from './cli';
 import { DEFAULT_TEXT, TrainConfig } from './config';

@@ -10,8 +10,7 @@
  */
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import type { BackendInfo } from '../platform';
-import { RefusedFileError } from '../io/safe_dir';
+import { RefusedFileError, type BackendInfo } from '..';
 import { CheckpointContents, LoadedCheckpoint } from './checkpoint';
 import { ResumeError } from './errors';
 import { gradientFlow } from './grad_flow';

@@ -1,7 +1,9 @@
 /**
  * The package as a user gets it: `npm pack` (which builds dist/ through `prepare`), installed into
  * a scratch project next to @tensorflow/tfjs, runs the README example there with one copy of tfjs
- * and nothing on stderr (no "already registered" kernels, no second platform, no GPU noise).
+ * and nothing on stderr (no "already registered" kernels, no second platform, no GPU noise); it
+ * brings none of the training app's packages (vega, vega-lite, cli-progress) and no webgpu (an
+ * optional peer), and `tfjs-rnn/testing` resolves there, for Node and for TypeScript.
  * Needs the npm registry (packages already in npm's cache are taken from it); `npm run test:package`.
  */
 import { execFileSync, spawnSync } from 'child_process';
@@ -32,6 +34,7 @@ function installedPackages(dir: string, found = new Map<string, string[]>()): Ma
 
 let scratch: string;
 let run: { status: number | null; stdout: string; stderr: string };
+let entriesRun: { status: number | null; stdout: string; stderr: string };
 let fileRun: { status: number | null; stdout: string; stderr: string };
 let stockRun: { status: number | null; stdout: string; stderr: string };
 
@@ -73,6 +76,21 @@ const tf = require('@tensorflow/tfjs');
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
+/** Both entry points from the installed package: the face's value count, and the oracles at tfjs-rnn/testing. */
+const ENTRIES = `
+const face = require('tfjs-rnn');
+const testing = require('tfjs-rnn/testing');
+const names = ['simpleRNNReferenceForward', 'lstmReferenceForward', 'gruReferenceBackward', 'finiteDifferenceGrad', 'autodiffLSTM', 'seededTensor'];
+console.log(Object.keys(face).filter((k) => k !== '__esModule').length, names.map((n) => typeof testing[n]).join(' '), typeof face.autodiffLSTM);
+`;
+
+/** TypeScript resolves both entry points from the installed package under each module resolver. */
+const TYPED_USE = `
+import { layers, SimpleRNN } from 'tfjs-rnn';
+import { lstmReferenceForward, seededTensor } from 'tfjs-rnn/testing';
+export const used: [typeof layers.lstm, typeof SimpleRNN, typeof lstmReferenceForward, typeof seededTensor] = [layers.lstm, SimpleRNN, lstmReferenceForward, seededTensor];
+`;
+
 beforeAll(() => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-rnn-pack-'));
   const packed = JSON.parse(
@@ -110,6 +128,8 @@ beforeAll(() => {
   };
   fileRun = runScript('file_io.js', FILE_IO);
   stockRun = runScript('stock_only.js', STOCK_ONLY);
+  entriesRun = runScript('entries.js', ENTRIES);
+  fs.writeFileSync(path.join(scratch, 'typed_use.ts'), TYPED_USE);
 }, 600000);
 
 test('the README example runs from the installed package and prints what the README says', () => {
@@ -172,4 +192,41 @@ test('no source map that points at files the package does not ship', () => {
   const unresolved = maps.flatMap((m) => (JSON.parse(fs.readFileSync(m, 'utf8')) as { sources: string[] }).sources.map((s) => path.resolve(path.dirname(m), s)).filter((s) => !fs.existsSync(s)));
   expect(unresolved).toEqual([]);
   expect(fs.readFileSync(path.join(dir, 'dist', 'index.js'), 'utf8')).not.toMatch(/sourceMappingURL/);
+});
+
+test('installed beside @tensorflow/tfjs it brings no app-only package and no webgpu (an optional peer)', () => {
+  const installed = installedPackages(scratch);
+  for (const name of ['vega', 'vega-lite', 'cli-progress', 'webgpu']) expect([name, installed.get(name)]).toEqual([name, undefined]);
+  // the check can see what is there: the package's own dependencies are installed
+  for (const name of ['seedrandom', 'write-file-atomic']) expect([name, installed.has(name)]).toEqual([name, true]);
+  const manifest = JSON.parse(fs.readFileSync(path.join(scratch, 'node_modules', 'tfjs-rnn', 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+    peerDependenciesMeta: Record<string, { optional?: boolean }>;
+  };
+  expect(Object.keys(manifest.dependencies).sort()).toEqual(['seedrandom', 'write-file-atomic']);
+  expect(manifest.peerDependenciesMeta.webgpu).toEqual({ optional: true });
+});
+
+test("require('tfjs-rnn/testing') has the oracles, and require('tfjs-rnn') at most 40 values without them", () => {
+  expect(entriesRun.stderr).toBe('');
+  expect(entriesRun.status).toBe(0);
+  const [count, ...kinds] = entriesRun.stdout.trim().split(' ');
+  expect(Number(count)).toBeGreaterThan(20);
+  expect(Number(count)).toBeLessThanOrEqual(40);
+  expect(kinds).toEqual(['function', 'function', 'function', 'function', 'function', 'function', 'undefined']);
+});
+
+test.each([
+  ['node10', { module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10 }],
+  ['node16', { module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16 }],
+  ['bundler', { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler }],
+])("TypeScript (moduleResolution %s) resolves 'tfjs-rnn' and 'tfjs-rnn/testing' to the package's declarations", (_, resolution) => {
+  const file = path.join(scratch, 'typed_use.ts');
+  const options: ts.CompilerOptions = { ...resolution, target: ts.ScriptTarget.ES2022, strict: true, noEmit: true, skipLibCheck: true, types: [] };
+  const dist = path.join(scratch, 'node_modules', 'tfjs-rnn', 'dist');
+  const resolved = (spec: string): string | undefined => ts.resolveModuleName(spec, file, options, ts.sys).resolvedModule?.resolvedFileName;
+  expect([resolved('tfjs-rnn'), resolved('tfjs-rnn/testing')]).toEqual([path.join(dist, 'index.d.ts'), path.join(dist, 'testing.d.ts')]);
+  const program = ts.createProgram([file], options);
+  const errors = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  expect(errors).toEqual([]);
 });

@@ -29,7 +29,7 @@ export const TFJS_PACKAGES: { name: string; optional: boolean }[] = [
   { name: '@tensorflow/tfjs-backend-cpu', optional: false },
   { name: '@tensorflow/tfjs-backend-wasm', optional: false },
   { name: '@tensorflow/tfjs-backend-webgpu', optional: false },
-  { name: 'webgpu', optional: false },
+  { name: 'webgpu', optional: true }, // an optional peer: the webgpu backend loads it when asked for
   { name: TFJS_NODE_GPU, optional: true },
   { name: TFJS_NODE, optional: true },
 ];
