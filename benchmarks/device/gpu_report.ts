@@ -69,20 +69,20 @@ const fmt = (n: number | undefined, digits = 1): string => (n === undefined ? '�
 
 function benchTable(items: BenchItem[]): string[] {
   const lines = [
-    '| cell | shape | ours fwd ms | tf.layers fwd ms | fwd speed-up | ours train ms | tf.layers train ms | train speed-up | ours seq/s (train) | launches/step ours fwd / bwd | tf.layers fwd / bwd |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| cell | shape | ours fwd ms | tf.layers fwd ms | fwd speed-up | ours train ms | tf.layers train ms | train speed-up | ours seq/s (train) | launches/step ours fwd / bwd | tf.layers fwd / bwd | fused fwd / train ms | fused launches fwd / bwd |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const it of items) {
     if (it.skipped) {
-      lines.push(`| ${it.cell} | ${it.shape} | ${it.skipped} |||||||||`);
+      lines.push(`| ${it.cell} | ${it.shape} | ${it.skipped} |||||||||||`);
       continue;
     }
     const row = (id: string) => it.results.find((r) => r.impl === id);
-    const [of, lf, ot, lt] = ['ours/forward', 'tf.layers/forward', 'ours/train', 'tf.layers/train'].map(row);
+    const [of, lf, ot, lt, ff, ft] = ['ours/forward', 'tf.layers/forward', 'ours/train', 'tf.layers/train', 'fused/forward', 'fused/train'].map(row);
     const ms = (r: typeof of) => (r?.ms ? fmt(r.ms.median) : r?.status ?? '–');
     const ratio = (a: typeof of, b: typeof of) => (a?.ms && b?.ms ? `${(b.ms.median / a.ms.median).toFixed(2)}×` : '–');
     const launches = (f: typeof of, t: typeof of) => `${fmt(f?.kernelsPerStepForward)} / ${fmt(t?.kernelsPerStepBackward)}`;
-    lines.push(`| ${it.cell} | ${it.shape} | ${ms(of)} | ${ms(lf)} | ${ratio(of, lf)} | ${ms(ot)} | ${ms(lt)} | ${ratio(ot, lt)} | ${fmt(ot?.seqPerSec)} | ${launches(of, ot)} | ${launches(lf, lt)} |`);
+    lines.push(`| ${it.cell} | ${it.shape} | ${ms(of)} | ${ms(lf)} | ${ratio(of, lf)} | ${ms(ot)} | ${ms(lt)} | ${ratio(ot, lt)} | ${fmt(ot?.seqPerSec)} | ${launches(of, ot)} | ${launches(lf, lt)} | ${ff ? `${ms(ff)} / ${ms(ft)}` : '–'} | ${ff ? launches(ff, ft) : '–'} |`);
   }
   return lines;
 }

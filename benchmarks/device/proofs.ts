@@ -3,7 +3,8 @@
  * backend): for each cell, on seeded weights, inputs and upstream gradients,
  *   parity    our forward sequence = the stock tf.layers layer's, same weights;
  *   autodiff  our manual BPTT weight gradients = tf.variableGrads of the plain tf loop;
- *   float64   our sequence and weight gradients = the float64 reference's (src/reference/).
+ *   float64   our sequence and weight gradients = the float64 reference's (src/reference/);
+ *   fused-float64  (LSTM) the fused WebGPU step's (src/platform/webgpu/fused/) likewise.
  * Every comparison is the norm-wise relative error max|a − b| / max|b| (as test/helpers.ts), and
  * passes at ≤ 1e-5, the bound the jest proofs use on every backend.
  */
@@ -17,11 +18,12 @@ import {
   simpleRNNReferenceBackward as referenceBackward,
   simpleRNNReferenceForward as referenceForward,
 } from '../../src/testing';
+import { disposeTape, fusedLSTMBackward, fusedLSTMForward } from '../../src/platform/webgpu/fused/lstm_loop';
 import { CELLS, CellName, Weights } from '../cells';
 
 export const PROOF_TOLERANCE = 1e-5;
 
-export type ProofName = 'parity' | 'autodiff' | 'float64';
+export type ProofName = 'parity' | 'autodiff' | 'float64' | 'fused-float64';
 
 export interface ProofResult {
   cell: CellName;
@@ -123,4 +125,29 @@ export async function proveCell(name: CellName, s: Shape, seed: number): Promise
     ours.dispose();
   }
   return out;
+}
+
+/** The fused LSTM on the same draws as proveCell's: sequence and weight gradients vs float64. */
+export async function proveFusedLSTM(s: Shape, seed: number): Promise<ProofResult> {
+  const ours = CELLS.lstm.ours!(s.D, s.H, seed);
+  const w = ours.getWeights() as Weights;
+  ours.dispose();
+  const x = seededTensor([s.B, s.T, s.D], seed + 1) as tf.Tensor3D; // [B, T, D]
+  const dSeq = seededTensor([s.B, s.T, s.H], seed + 2) as tf.Tensor3D; // [B, T, H]
+  const zeros = tf.zeros([s.B, s.H]) as tf.Tensor2D;
+  const gates = { activation: 'tanh', recurrentActivation: 'sigmoid' } as const;
+  const fw = { W: w[0] as tf.Tensor2D, U: w[1] as tf.Tensor2D, b: w[2] as tf.Tensor1D };
+  try {
+    const { sequence, tape } = fusedLSTMForward(x, fw, zeros, zeros, gates);
+    const g = fusedLSTMBackward(tape, fw, dSeq, null, null, gates);
+    const got = await Promise.all([sequence, g.kernel, g.recurrentKernel, g.bias!].map(read));
+    disposeTape(tape);
+    tf.dispose([sequence, g.kernel, g.recurrentKernel, g.bias!, g.input, g.initialState, g.initialCell]);
+    const ref = reference('lstm', await read(x), s, await Promise.all(w.map(read)), await read(dSeq));
+    const errors = Object.fromEntries(NAMES.map((n, k) => [n, relErr(got[k], ref[k])]));
+    const worst = Math.max(...Object.values(errors));
+    return { cell: 'lstm', proof: 'fused-float64', shape: `B${s.B}xT${s.T}xD${s.D}xH${s.H}`, errors, worst, pass: worst <= PROOF_TOLERANCE };
+  } finally {
+    tf.dispose([...w, x, dSeq, zeros]);
+  }
 }

