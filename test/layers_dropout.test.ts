@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { autodiffGRU, autodiffLSTM } from '../src/reference/autodiff';
 import { backendsUnderTest, expectNoLeak, relErr, seededTensor, useBackend } from './helpers';
-import { copyWeights, ourLayer, seedWeights, stockLayer, weightsRelErr } from './layers_helpers';
+import { copyWeights, onStockBackend, ourLayer, seedWeights, setWeightValues, stockLayer, weightValues, weightsRelErr } from './layers_helpers';
 
 const [B, T, D, H] = [4, 5, 3, 4];
 const EPOCHS = 2;
@@ -137,17 +137,27 @@ describe.each(backendsUnderTest())('drop-in options in training (%s)', (backend)
   it.each(['simpleRNN', 'lstm', 'gru'] as const)('%s: zeroOutputForMask gives stock’s output with masked steps zeroed', async (kind) => {
     const layers = (make: typeof ourLayer, zero: boolean) =>
       tf.sequential({ layers: [tf.layers.masking({ maskValue: 0, inputShape: [T, D] }), make(kind, { units: H, returnSequences: true, recurrentActivation: 'sigmoid', ...(zero ? { zeroOutputForMask: true } : {}) })] });
-    const [ours, stock] = [layers(ourLayer, true), layers(stockLayer, false)];
+    const keepValues = [1, 1, 0, 1, 0, 1, 1, 1, 1, 0]; // step kept (1) or masked (0), [2, T, 1]
+    const ours = layers(ourLayer, true);
     seedWeights(ours, 100);
-    copyWeights(ours, stock);
-    const keep = tf.tensor3d([1, 1, 0, 1, 0, 1, 1, 1, 1, 0], [2, T, 1]); // step kept (1) or masked (0)
-    const x = tf.mul(seededTensor([2, T, D], 101), keep);
-    const [p, q] = [ours.predict(x) as tf.Tensor, stock.predict(x) as tf.Tensor];
-    const want = tf.mul(q, keep);
-    expect(relErr(await p.data(), await want.data())).toBeLessThan(1e-6);
-    tf.dispose([keep, x, p, q, want]);
+    const weights = await weightValues(ours);
+    const xValues = await seededTensor([2, T, D], 101).data();
+    const input = () => tf.tidy(() => tf.mul(tf.tensor3d(xValues, [2, T, D]), tf.tensor3d(keepValues, [2, T, 1])));
+    const want = await onStockBackend(backend, true, async () => {
+      const stock = layers(stockLayer, false);
+      setWeightValues(stock, weights);
+      const x = input();
+      const q = tf.tidy(() => tf.mul(stock.predict(x) as tf.Tensor, tf.tensor3d(keepValues, [2, T, 1])));
+      const values = await q.data();
+      tf.dispose([x, q]);
+      stock.dispose();
+      return values;
+    });
+    const x = input();
+    const p = ours.predict(x) as tf.Tensor;
+    expect(relErr(await p.data(), want)).toBeLessThan(1e-6);
+    tf.dispose([x, p]);
     ours.dispose();
-    stock.dispose();
   });
 
   it('100 training batches with dropout leak no tensor', async () => {

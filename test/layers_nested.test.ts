@@ -46,7 +46,9 @@ describe.each(backendsUnderTest())('our layers in nested models (%s)', (backend)
       const [ours, stock] = [build(ourLayer, kind), build(stockLayer, kind)];
       const before = ours.getWeights()[0].clone();
       const err = await fitBoth(ours, stock, 120);
-      const moved = tf.tidy(() => tf.max(tf.abs(tf.sub(ours.getWeights()[0], before))).dataSync()[0]);
+      const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(ours.getWeights()[0], before))));
+      const moved = (await diff.data())[0];
+      diff.dispose();
       console.log(`${backend} nested ${build.name} ${kind}: weights after fit vs stock ${err.toExponential(2)}, first Dense moved by ${moved.toExponential(2)}`);
       expect(moved).toBeGreaterThan(1e-3); // the layer before ours trains
       expect(err).toBeLessThan(1e-5);
