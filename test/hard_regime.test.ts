@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CELL_CASES, CaseOptions, CellCase, DEFAULTS, disposeAll, forwardBackward } from './cell_cases';
+import { errorRatio, l2 } from './hard_measure';
 import { backendsUnderTest, seededArray, useBackend } from './helpers';
 
 interface HardCase {
@@ -44,18 +45,6 @@ function hardSet(c: CellCase): HardCase[] {
   return out;
 }
 
-function l2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let n = 0;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) {
-    n += (a[i] - b[i]) ** 2;
-    d += b[i] ** 2;
-  }
-  return Math.sqrt(n / Math.max(d, 1e-300));
-}
-
-/** Round-off floor: errors below it (one float32 ulp of the whole) count as equal. */
-const FLOOR = 1e-8;
 const summary: string[] = [];
 
 describe.each(backendsUnderTest())('hard regime on %s', (backendName) => {
@@ -107,10 +96,10 @@ describe.each(backendsUnderTest())('hard regime on %s', (backendName) => {
       const detail: string[] = [];
       for (let i = 0; i < refs.length; i++) {
         const eo = l2(await ours[i].data(), refs[i]);
-        const ea = l2(await auto[i].data(), refs[i]);
+        const { ratio, autodiffError: ea } = errorRatio(await ours[i].data(), await auto[i].data(), refs[i]); // errors below one float32 ulp of the whole count as equal
         detail.push(`${eo.toExponential(1)}/${ea.toExponential(1)}`);
         if (!(ea < 1e-3)) throw new Error(`case is chaotic (autodiff's own error ${ea.toExponential(2)} on output ${i}): it proves nothing; pick another`);
-        ratios.push((eo + FLOOR) / (ea + FLOOR));
+        ratios.push(ratio);
         worst.ours = Math.max(worst.ours, eo);
         worst.autodiff = Math.max(worst.autodiff, ea);
       }

@@ -12,7 +12,7 @@ import { lstmReferenceBackward, lstmReferenceForward } from '../src/reference/ls
 import { lstmBackwardStep, lstmForwardStep, GateOptions } from '../src/platform/webgpu/fused/lstm';
 import { disposeTape, fusedLSTMBackward, fusedLSTMForward } from '../src/platform/webgpu/fused/lstm_loop';
 import { relErr, seededArray, seededTensor } from './helpers';
-import { errorRatio, summarize } from './fused_checks';
+import { errorRatio, summarize } from './hard_measure';
 import { webgpuGate } from './webgpu_gate';
 
 const { gpuTest } = webgpuGate(__filename);

@@ -11,7 +11,7 @@ import { gruReferenceBackward, gruReferenceForward } from '../src/reference/gru'
 import { gruForwardStep } from '../src/platform/webgpu/fused/gru';
 import { disposeGRUTape, fusedGRUBackward, fusedGRUForward } from '../src/platform/webgpu/fused/gru_loop';
 import { seededArray, seededTensor } from './helpers';
-import { errorRatio, summarize } from './fused_checks';
+import { errorRatio, summarize } from './hard_measure';
 import { webgpuGate } from './webgpu_gate';
 
 const { gpuTest } = webgpuGate(__filename);

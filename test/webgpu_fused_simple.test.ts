@@ -10,7 +10,7 @@ import { autodiffSimpleRNN } from '../src/reference/autodiff';
 import { referenceBackward, referenceForward } from '../src/reference/simple_rnn';
 import { fusedSimpleRNNBackward, fusedSimpleRNNForward, simpleRNNForwardStep } from '../src/platform/webgpu/fused/simple_rnn';
 import { seededArray, seededTensor } from './helpers';
-import { errorRatio, summarize } from './fused_checks';
+import { errorRatio, summarize } from './hard_measure';
 import { webgpuGate } from './webgpu_gate';
 
 const { gpuTest } = webgpuGate(__filename);

@@ -1,6 +1,6 @@
 /**
- * What the fused-kernel tests (test/webgpu_fused*.test.ts) share: the hard regime's error measure
- * and its verdict over a set (as test/hard_regime.test.ts states them).
+ * The hard regime's error measure and its verdict over a set, shared by test/hard_regime.test.ts
+ * and the fused-kernel tests (test/webgpu_fused*.test.ts).
  */
 
 /** ‖a − b‖₂ / ‖b‖₂. */
