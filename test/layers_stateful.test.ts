@@ -104,12 +104,12 @@ describe.each(backendsUnderTest())('drop-in layers: stateful and truncated BPTT 
       model.dispose();
       return { peak: info.peakBytes - before, live };
     };
-    const short = await peakOf(200, true);
-    const long = await peakOf(800, true);
+    const short = await peakOf(100, true);
+    const long = await peakOf(400, true);
     expect(new Set(long.live.slice(1)).size).toBe(1); // after the first chunk (optimizer state made), nothing accumulates
-    const fullShort = await peakOf(200, false);
-    const fullLong = await peakOf(800, false);
-    console.log(`${backend} peak bytes, truncated k=${k}: T=200 ${short.peak}, T=800 ${long.peak}; full BPTT: T=200 ${fullShort.peak}, T=800 ${fullLong.peak}`);
+    const fullShort = await peakOf(100, false);
+    const fullLong = await peakOf(400, false);
+    console.log(`${backend} peak bytes, truncated k=${k}: T=100 ${short.peak}, T=400 ${long.peak}; full BPTT: T=100 ${fullShort.peak}, T=400 ${fullLong.peak}`);
     expect(long.peak).toBe(short.peak); // x and y are made before the count starts
     expect(fullLong.peak).toBeGreaterThan(3 * fullShort.peak);
   });

@@ -9,8 +9,9 @@ import seedrandom from 'seedrandom';
 import { loadCheckpoint } from '../src/train/checkpoint';
 import { readMetricsLines, spawnTrain, tempDir, trainInProcess, waitForOutput } from './train_helpers';
 
-// Long enough that the kills land mid-run: the tiny model trains at ~1000 steps/s on cpu.
-const STEPS = 2000;
+// Long enough that the kills land mid-run: the tiny model trains at ~1000 steps/s on cpu, a kill
+// comes at most 320 ms after a resumed run's first line, so the first two kills land before 700.
+const STEPS = 1000;
 const FLAGS = ['--task', 'adding', '--seq-len', '6', '--units', '4', '--batch-size', '4', '--steps', String(STEPS), '--log-every', '1', '--checkpoint-every', '10', '--eval-every', '0', '--backend', 'cpu'];
 const CHECKPOINT_EVERY = 10;
 const KILLS = 4;
