@@ -198,12 +198,13 @@ test('installed beside @tensorflow/tfjs it brings no app-only package and no web
   const installed = installedPackages(scratch);
   for (const name of ['vega', 'vega-lite', 'cli-progress', 'webgpu']) expect([name, installed.get(name)]).toEqual([name, undefined]);
   // the check can see what is there: the package's own dependencies are installed
-  for (const name of ['seedrandom', 'write-file-atomic']) expect([name, installed.has(name)]).toEqual([name, true]);
+  for (const name of ['seedrandom', 'write-file-atomic', 'h5wasm']) expect([name, installed.has(name)]).toEqual([name, true]);
   const manifest = JSON.parse(fs.readFileSync(path.join(scratch, 'node_modules', 'tfjs-rnn', 'package.json'), 'utf8')) as {
     dependencies: Record<string, string>;
     peerDependenciesMeta: Record<string, { optional?: boolean }>;
   };
-  expect(Object.keys(manifest.dependencies).sort()).toEqual(['seedrandom', 'write-file-atomic']);
+  // the library's own: seeded draws, atomic writes, and the Keras file readers (HDF5, zip in and out)
+  expect(Object.keys(manifest.dependencies).sort()).toEqual(['fflate', 'h5wasm', 'seedrandom', 'write-file-atomic', 'yauzl']);
   expect(manifest.peerDependenciesMeta.webgpu).toEqual({ optional: true });
 });
 
