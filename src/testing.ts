@@ -46,6 +46,8 @@ export type {
 export { autodiffSimpleRNN, autodiffLSTM, autodiffGRU } from './reference/autodiff';
 export type { AutodiffGatedOptions } from './reference/autodiff';
 export { seededArray, seededTensor } from './seeded';
+/** The norm-wise relative error every proof reports. */
+export { relErr } from './reference/rel_err';
 export { scanForward, scanBackward } from './scan/scan';
 export type { ScanForwardResult, ScanUpstream, ScanBackwardOptions, ScanGradients } from './scan/scan';
 export type { CellMath, Params } from './scan/contract';

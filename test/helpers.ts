@@ -5,23 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/platform';
 
-/**
- * Norm-wise relative error max|a - b| / max(max|b|, tiny): the measure every proof reports.
- * Element-wise relative error is meaningless for entries near zero, so we scale by the largest
- * entry of the reference.
- */
-export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) {
-    throw new Error(`relErr: expected arrays of equal length, got ${a.length} and ${b.length}`);
-  }
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < a.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
-    maxRef = Math.max(maxRef, Math.abs(b[i]));
-  }
-  return maxDiff / Math.max(maxRef, 1e-12);
-}
+export { relErr } from '../src/reference/rel_err';
+import { relErr } from '../src/reference/rel_err';
 
 /**
  * relErr of two tensors of the same shape (asserts the shapes agree). Async: webgpu under Node

@@ -14,6 +14,7 @@ import {
   gruReferenceForward,
   lstmReferenceBackward,
   lstmReferenceForward,
+  relErr,
   seededTensor,
   simpleRNNReferenceBackward as referenceBackward,
   simpleRNNReferenceForward as referenceForward,
@@ -47,17 +48,6 @@ export const PROOF_SHAPES = [
 
 type Shape = (typeof PROOF_SHAPES)[number];
 
-/** max|a − b| / max|b|, both read back (webgpu has no synchronous read under Node). */
-export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`relErr: expected arrays of equal length, got ${a.length} and ${b.length}`);
-  let diff = 0;
-  let ref = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    ref = Math.max(ref, Math.abs(b[i]));
-  }
-  return diff / Math.max(ref, 1e-12);
-}
 
 async function read(t: tf.Tensor): Promise<Float64Array> {
   return Float64Array.from(await t.data());

@@ -53,7 +53,8 @@ interface WrappedForwardRun extends ForwardRun {
 
 interface WrappedBackwardRun extends BackwardRun {
   params: Params;
-  ops: StepOps;
+  /** The parameters differentiated per step (all but the projection's matrix), chosen once. */
+  names: string[];
 }
 
 /** The cell with its backward by autodiff of its forward step. */
@@ -80,11 +81,12 @@ export function withStepAutodiff(math: CellMath): CellMath {
       const p2 = run.inner.projectionBias === null ? p : (tf.add(p, run.inner.projectionBias) as tf.Tensor2D);
       return { states: math.forwardStep(run.inner, p2, previous, ops, constants).states, saved: [] };
     },
-    prepareBackward(params, tape, ops) {
-      return { params, ops, coefficients: stepInputs(math, params, tape) };
+    prepareBackward(params, tape) {
+      const names = math.parameters.filter((q) => !isProjection(q) && q.name in params).map((q) => q.name);
+      return { params, names, coefficients: stepInputs(math, params, tape) };
     },
     backwardStep(run, [p, ...previous], dStates, dSeqPrev, ops, wantPrevious, constants) {
-      const names = math.parameters.filter((q) => !isProjection(q) && q.name in run.params).map((q) => q.name);
+      const names = run.names;
       const f = (args: tf.Tensor[]) => {
         const ps: Record<string, tf.Tensor> = { ...run.params };
         names.forEach((n, i) => (ps[n] = args[1 + S + i]));
