@@ -26,5 +26,5 @@ export function recurrentThroughMask(ops: StepOps, dR: tf.Tensor2D, Ut: tf.Tenso
 export function maskedRecurrent(tape: BulkTape, constants: Constants): tf.Tensor3D[] {
   const h = tape.previous(0);
   const m = constants.recurrent;
-  return [m === undefined ? h : (tf.mul(h, tape.perStep(m)) as tf.Tensor3D)];
+  return [m === undefined ? h : tape.timesPerStep(h, m)];
 }

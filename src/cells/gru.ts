@@ -137,7 +137,7 @@ export function gruMath(options: Required<GRUOptions>, useBias = true): CellMath
         return { Ut: tf.transpose(U), Uht: null, coefficients: [Mp, Mr, z as tf.Tensor3D] };
       }
       const m = constants.recurrent;
-      const Kr = timesOrSelf(m === undefined ? hPrev : tf.mul(hPrev, tape.perStep(m)), dr); // dp_r = d(rh) ⊙ Kr
+      const Kr = timesOrSelf(m === undefined ? hPrev : tape.timesPerStep(hPrev as tf.Tensor3D, m), dr); // dp_r = d(rh) ⊙ Kr
       return {
         Ut: tf.transpose(tf.slice(U, [0, 0], [H, 2 * H])),
         Uht: tf.transpose(tf.slice(U, [0, 2 * H], [H, H])),
@@ -169,7 +169,7 @@ export function gruMath(options: Required<GRUOptions>, useBias = true): CellMath
     },
     recurrentOperands(tape, constants) {
       const m = constants.recurrent;
-      const hPrev = m === undefined ? tape.previous(0) : (tf.mul(tape.previous(0), tape.perStep(m)) as tf.Tensor3D);
+      const hPrev = m === undefined ? tape.previous(0) : tape.timesPerStep(tape.previous(0), m);
       return resetAfter ? [hPrev] : [hPrev, tape.saved[2]]; // columns [0, 3H]; or [0, 2H] and [2H, 3H] (r ⊙ h_{t-1})
     },
   };

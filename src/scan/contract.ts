@@ -78,8 +78,8 @@ export interface BulkTape {
   saved: tf.Tensor3D[];
   /** states_0..T−1 of state k (computed on first use, owned by the caller's tidy). */
   previous(k: number): tf.Tensor3D;
-  /** A constant [B, K] broadcast over time in this layout, [·, ·, K]. */
-  perStep(c: tf.Tensor2D): tf.Tensor3D;
+  /** a ⊙ c for every step: a [·, ·, K] in this layout, c [B, K] a per-sequence constant (broadcast, no copy over time). */
+  timesPerStep(a: tf.Tensor3D, c: tf.Tensor2D): tf.Tensor3D;
 }
 
 export interface BackwardRun {
