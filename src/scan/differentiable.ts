@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CellMath, Constants, Params } from './contract';
-import { scanBackward, scanForward } from './scan';
+import { scanBackward, scanForward, scanOutputs } from './scan';
 import { tapeFromTensors, tapeShape, tapeTensors } from './tape';
 
 export interface DifferentiableOptions {
@@ -69,6 +69,7 @@ export function differentiableScan(
     inputs.names.push(`initial:${k}`);
   });
   const packed = returnState; // one output otherwise
+  if (!recording()) return inference(cell, x, params, initial, H, mask, constants, returnSequences, returnState);
   const saved = { list: [] as tf.Tensor[] };
 
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
@@ -105,6 +106,22 @@ export function differentiableScan(
   });
   const out = withLeakCheck(cell.name, inputs.list, saved, () => f(...inputs.list));
   return packed ? unpack(out, returnSequences, S, T) : [out];
+}
+
+/** Whether tfjs records this call for a gradient (tf.grad, fit's minimize): else no tape is needed. */
+function recording(): boolean {
+  return (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
+}
+
+/** The forward alone when no gradient is recorded (predict, evaluate): no tape, no customGrad. */
+function inference(cell: CellMath, x: tf.Tensor3D, params: Params, initial: Array<tf.Tensor2D | null>, H: number, mask: tf.Tensor2D | null, constants: Constants, returnSequences: boolean, returnState: boolean): tf.Tensor[] {
+  return tf.tidy(() => {
+    const [B] = x.shape;
+    const init = initial.map((s) => s ?? (tf.zeros([B, H]) as tf.Tensor2D));
+    const r = scanOutputs(cell, x, params, init, mask, constants, returnSequences);
+    const output = returnSequences ? (r.sequence as tf.Tensor3D) : r.last[0];
+    return returnState ? [output === r.last[0] ? tf.clone(output) : output, ...r.last] : [output];
+  });
 }
 
 /**

@@ -72,39 +72,57 @@ function maskInput(x: tf.Tensor3D, m: tf.Tensor2D | undefined): tf.Tensor3D {
   return m === undefined ? x : (tf.mul(x, tf.expandDims(m, 1)) as tf.Tensor3D);
 }
 
+/** What a forward pass keeps: the tape (for a backward), or only the outputs (inference). */
+type Keep = 'tape' | 'sequence' | 'last';
+
+/**
+ * The forward loop. keep 'tape': every step's states and saved tensors, assembled; 'sequence': h_t
+ * of every step, nothing else; 'last': only the final states (each step's others freed at once).
+ */
+function forwardLoop(cell: CellMath, x: tf.Tensor3D, params: Params, initial: tf.Tensor2D[], mask: tf.Tensor2D | null, constants: Constants, keep: Keep) {
+  const backend = tf.getBackend();
+  const ar = arrangementFor(backend);
+  const ops = stepOpsFor(backend);
+  const [B, T, D] = x.shape;
+  const xm = maskInput(x, constants.input);
+  const xl = toLayout(xm, ar.layout);
+  const run = cell.prepareForward(params, ops, constants);
+  const rows = tf.reshape(xl, [B * T, D]) as tf.Tensor2D;
+  const P: tf.Tensor2D = run.projectionKernel === null ? (run.projectionBias === null ? rows : tf.add(rows, run.projectionBias)) : project(rows, run.projectionKernel, run.projectionBias); // [B·T, G·H]
+  const Pt = ar.steps(tf.reshape(P, [xl.shape[0], xl.shape[1], P.shape[1]]) as tf.Tensor3D, B, T);
+  const S = cell.stateNames.length;
+  const maskL = mask === null ? null : toLayout(tf.reshape(mask, [B, T, 1]) as tf.Tensor3D, ar.layout); // [·, ·, 1]
+  const Mt = maskL === null ? null : ar.steps(maskL, B, T);
+  const stepStates: tf.Tensor2D[][] = cell.stateNames.map(() => []);
+  const stepSaved: tf.Tensor2D[][] = cell.savedNames.map(() => []);
+  let states = initial;
+  for (let t = 0; t < T; t++) {
+    const previous = states;
+    const out = tf.tidy(() => {
+      const r = cell.forwardStep(run, Pt(t), previous, ops, constants);
+      const next = Mt === null ? r.states : r.states.map((s, k) => carry(Mt(t), s, previous[k]));
+      return keep === 'tape' ? [...next, ...r.saved] : next;
+    });
+    states = out.slice(0, S);
+    if (keep === 'tape') {
+      states.forEach((s, k) => stepStates[k].push(s));
+      out.slice(S).forEach((s, k) => stepSaved[k].push(s));
+    } else {
+      if (keep === 'sequence') stepStates[0].push(states[0]);
+      // What no later step reads and the outputs do not keep is freed now (initial states are the caller's).
+      if (t > 0) previous.forEach((s, k) => (k > 0 || keep === 'last') && !states.includes(s) && s.dispose());
+    }
+  }
+  return { ar, xl, maskL, stepStates, stepSaved, states };
+}
+
 /**
  * x [B, T, D], params by name (as the cell declares them), initial states [B, H] each, mask [B, T]
  * (1 = step, 0 = skip) or null, per-sequence constants. The caller owns everything returned.
  */
 export function scanForward(cell: CellMath, x: tf.Tensor3D, params: Params, initial: tf.Tensor2D[], mask: tf.Tensor2D | null = null, constants: Constants = {}): ScanForwardResult {
-  const backend = tf.getBackend();
-  const ar = arrangementFor(backend);
-  const ops = stepOpsFor(backend);
   return tidyKeep(() => {
-    const [B, T, D] = x.shape;
-    const xm = maskInput(x, constants.input);
-    const xl = toLayout(xm, ar.layout);
-    const run = cell.prepareForward(params, ops, constants);
-    const rows = tf.reshape(xl, [B * T, D]) as tf.Tensor2D;
-    const P: tf.Tensor2D = run.projectionKernel === null ? (run.projectionBias === null ? rows : tf.add(rows, run.projectionBias)) : project(rows, run.projectionKernel, run.projectionBias); // [B·T, G·H]
-    const Pt = ar.steps(tf.reshape(P, [xl.shape[0], xl.shape[1], P.shape[1]]) as tf.Tensor3D, B, T);
-    const S = cell.stateNames.length;
-    const maskL = mask === null ? null : toLayout(tf.reshape(mask, [B, T, 1]) as tf.Tensor3D, ar.layout); // [·, ·, 1]
-    const Mt = maskL === null ? null : ar.steps(maskL, B, T);
-    const stepStates: tf.Tensor2D[][] = cell.stateNames.map(() => []);
-    const stepSaved: tf.Tensor2D[][] = cell.savedNames.map(() => []);
-    let states = initial;
-    for (let t = 0; t < T; t++) {
-      const previous = states;
-      const out = tf.tidy(() => {
-        const r = cell.forwardStep(run, Pt(t), previous, ops, constants);
-        const next = Mt === null ? r.states : r.states.map((s, k) => carry(Mt(t), s, previous[k]));
-        return [...next, ...r.saved];
-      });
-      states = out.slice(0, S);
-      states.forEach((s, k) => stepStates[k].push(s));
-      out.slice(S).forEach((s, k) => stepSaved[k].push(s));
-    }
+    const { ar, xl, maskL, stepStates, stepSaved, states } = forwardLoop(cell, x, params, initial, mask, constants, 'tape');
     const statesBulk = stepStates.map((steps) => ar.assemble(steps));
     const own = (t: tf.Tensor3D, source: tf.Tensor): tf.Tensor3D => (t === source ? tf.clone(t) : t); // the tape owns its tensors
     const clones = (r: Readonly<Record<string, tf.Tensor>>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, tf.clone(v)]));
@@ -120,6 +138,19 @@ export function scanForward(cell: CellMath, x: tf.Tensor3D, params: Params, init
     };
     const sequence = ar.layout === 'batch-major' ? tf.clone(statesBulk[0]) : swapBatchTime(statesBulk[0]);
     return { tape, sequence, last: states.map((s) => tf.clone(s)) };
+  });
+}
+
+/**
+ * The forward pass alone, for when no gradient will be asked (inference): no tape, each step's
+ * gate values freed as it ends. The sequence [B, T, H] only when asked for (else null).
+ */
+export function scanOutputs(cell: CellMath, x: tf.Tensor3D, params: Params, initial: tf.Tensor2D[], mask: tf.Tensor2D | null, constants: Constants, wantSequence: boolean): { sequence: tf.Tensor3D | null; last: tf.Tensor2D[] } {
+  return tidyKeep(() => {
+    const { ar, stepStates, states } = forwardLoop(cell, x, params, initial, mask, constants, wantSequence ? 'sequence' : 'last');
+    const bulk = wantSequence ? ar.assemble(stepStates[0]) : null;
+    const sequence = bulk === null ? null : ar.layout === 'batch-major' ? bulk : swapBatchTime(bulk);
+    return { sequence, last: states.map((s) => tf.clone(s)) };
   });
 }
 
