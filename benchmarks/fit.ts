@@ -6,7 +6,7 @@
  *   one epoch = 4 batches of B sequences: `await model.fit(x, y, { epochs: 1, batchSize: B })`.
  * fit reads each batch's loss back, so the clock stops after the work. Warm-up: `warmup`
  * trainOnBatch calls per model; then `reps` timed epochs, fewer when they pass the budget (at
- * least one). Backend: wasm unless --backend says otherwise. Writes fit-<backend>-<date>.json and
+ * least one), the two models' epochs interleaved. Backend: wasm unless --backend says otherwise. Writes fit-<backend>-<date>.json and
  * latest-fit-<backend>.md (with -quick for --quick) to --out.
  */
 import * as fs from 'fs';
@@ -58,6 +58,8 @@ export interface FitResult {
   stock: Stat;
   /** stock median / ours median. */
   speedup: number;
+  /** The median over the interleaved epoch pairs of stock / ours. */
+  pairRatio: number;
 }
 
 export interface FitReport {
@@ -78,21 +80,33 @@ function compiled(layer: tf.layers.Layer): tf.Sequential {
   return m;
 }
 
-/** Times epochs of model.fit: warm-up batches first, then reps epochs while within the budget. */
-async function timeEpochs(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, s: ShapeSpec, o: BenchOptions, log: Log, label: string): Promise<Stat> {
+/** One epoch of model.fit, in ms. */
+async function epoch(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, s: ShapeSpec): Promise<number> {
+  const start = performance.now();
+  await model.fit(x, y, { epochs: 1, batchSize: s.B, shuffle: false, verbose: 0 });
+  return performance.now() - start;
+}
+
+/**
+ * Times epochs of model.fit for both models, interleaved (ours, stock, ours, …) so that a change of
+ * load on a shared machine falls on both: warm-up batches first, then reps pairs while within the
+ * budget (at least one). Returns both stats and the median of the pairs' ratios.
+ */
+async function timePair(models: { ours: tf.LayersModel; stock: tf.LayersModel }, x: tf.Tensor, y: tf.Tensor, s: ShapeSpec, o: BenchOptions, log: Log, labels: { ours: string; stock: string }) {
   const [xb, yb] = [tf.slice(x, 0, s.B), tf.slice(y, 0, s.B)];
-  for (let i = 0; i < o.warmup; i++) await model.trainOnBatch(xb, yb);
+  for (const m of [models.ours, models.stock]) for (let i = 0; i < o.warmup; i++) await m.trainOnBatch(xb, yb);
   tf.dispose([xb, yb]);
-  const samples: number[] = [];
+  const ours: number[] = [];
+  const stock: number[] = [];
   const t0 = performance.now();
-  while (samples.length < o.reps && (samples.length === 0 || performance.now() - t0 < o.budgetS * 1000)) {
-    const start = performance.now();
-    await model.fit(x, y, { epochs: 1, batchSize: s.B, shuffle: false, verbose: 0 });
-    samples.push(performance.now() - start);
+  while (ours.length < o.reps && (ours.length === 0 || performance.now() - t0 < 2 * o.budgetS * 1000)) {
+    ours.push(await epoch(models.ours, x, y, s));
+    stock.push(await epoch(models.stock, x, y, s));
   }
-  const st = stat(samples);
-  log(`  ${label.padEnd(28)} ${st.median.toFixed(0).padStart(7)} ms/epoch  (min ${st.min.toFixed(0)}, max ${st.max.toFixed(0)}, ${st.reps} reps)`);
-  return st;
+  const [a, b] = [stat(ours), stat(stock)];
+  for (const [label, st] of [[labels.ours, a], [labels.stock, b]] as const) log(`  ${label.padEnd(28)} ${st.median.toFixed(0).padStart(7)} ms/epoch  (min ${st.min.toFixed(0)}, max ${st.max.toFixed(0)}, ${st.reps} reps)`);
+  const ratios = stock.map((v, i) => v / ours[i]).sort((p, q) => p - q);
+  return { ours: a, stock: b, pairRatio: ratios[Math.floor(ratios.length / 2)] };
 }
 
 async function benchOne(cell: CellName, s: ShapeSpec, o: BenchOptions, log: Log): Promise<FitResult> {
@@ -112,16 +126,16 @@ async function benchOne(cell: CellName, s: ShapeSpec, o: BenchOptions, log: Log)
   const x = seededTensor([BATCHES * s.B, s.T, s.D], seed + 2);
   const y = seededTensor([BATCHES * s.B, 1], seed + 3);
   log(`[${cell} ${s.name}] ${pair.what}${o.dropout === undefined ? '' : `, dropout and recurrentDropout ${o.dropout}`}, ${BATCHES} batches of ${s.B}, adam`);
-  const oursMs = await timeEpochs(ours, x, y, s, o, log, 'tfjs-rnn layers.' + cell);
-  const stockMs = await timeEpochs(stock, x, y, s, o, log, 'tf.layers.' + cell);
+  const timed = await timePair({ ours, stock }, x, y, s, o, log, { ours: 'tfjs-rnn layers.' + cell, stock: 'tf.layers.' + cell });
+  const [oursMs, stockMs] = [timed.ours, timed.stock];
   tf.dispose([x, y]);
   for (const m of [ours, stock]) {
     m.optimizer.dispose(); // a model does not dispose an optimizer it was given
     m.dispose();
   }
   const speedup = stockMs.median / oursMs.median;
-  log(`  speed-up ${speedup.toFixed(1)}×`);
-  return { cell, shape: s.name, B: s.B, T: s.T, D: s.D, H: s.H, batches: BATCHES, ours: oursMs, stock: stockMs, speedup };
+  log(`  speed-up ${speedup.toFixed(1)}× (median of the interleaved pairs' ratios ${timed.pairRatio.toFixed(1)}×)`);
+  return { cell, shape: s.name, B: s.B, T: s.T, D: s.D, H: s.H, batches: BATCHES, ours: oursMs, stock: stockMs, speedup, pairRatio: timed.pairRatio };
 }
 
 /** latest-fit.md: the table of one backend's run. */
@@ -130,17 +144,17 @@ export function fitMarkdown(r: FitReport): string {
   const rows = r.results.map(
     (x) =>
       `| ${x.cell} | B${x.B} T${x.T} D${x.D} H${x.H} | ${x.ours.median.toFixed(0)} (${x.ours.min.toFixed(0)}–${x.ours.max.toFixed(0)}) | ` +
-      `${x.stock.median.toFixed(0)} (${x.stock.min.toFixed(0)}–${x.stock.max.toFixed(0)}) | **${x.speedup.toFixed(1)}×** |`,
+      `${x.stock.median.toFixed(0)} (${x.stock.min.toFixed(0)}–${x.stock.max.toFixed(0)}) | **${x.speedup.toFixed(1)}×** | ${x.pairRatio.toFixed(1)}× |`,
   );
   return [
     `# model.fit(): tfjs-rnn layers vs tf.layers, ${r.backend} (${r.date})`,
     '',
-    `One epoch of ${r.results[0]?.batches ?? BATCHES} batches, adam, same weights; ms per epoch, median (min–max) of up to ${r.options.reps} epochs after ${r.options.warmup} warm-up batch(es).`,
+    `One epoch of ${r.results[0]?.batches ?? BATCHES} batches, adam, same weights; ms per epoch, median (min–max) of up to ${r.options.reps} epochs of each, interleaved (ours, stock, ours, …), after ${r.options.warmup} warm-up batch(es).`,
     `Machine: ${m.cpuModel}, ${m.cores} cores, node ${m.node}, tfjs ${m.tfjs}; load ${m.loadAvgStart.join(' ')} → ${(m.loadAvgEnd ?? []).join(' ')}. Backend: ${r.backendSummary}.`,
     `Command: \`npm run bench -- --fit${r.options.quick ? ' --quick' : ''}${r.options.dropout === undefined ? '' : ` --dropout ${r.options.dropout}`} --backend ${r.backend}\``,
     '',
-    '| cell | shape | tfjs-rnn ms/epoch | tf.layers ms/epoch | speed-up |',
-    '| --- | --- | --- | --- | --- |',
+    '| cell | shape | tfjs-rnn ms/epoch | tf.layers ms/epoch | speed-up | median pair ratio |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
   ].join('\n');
