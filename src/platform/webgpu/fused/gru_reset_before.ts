@@ -3,17 +3,18 @@
  * P [T, B, 3H] holds x·W + b for every step, read at step t; A = h_{t−1}·U_zr [B, 2H]:
  *
  *   forward   A = h_{t−1}·U_zr (tfjs matMul)                                          1 dispatch
- *             C = (r ⊙ h_{t−1})·U_h, r = rec(P_r + A_r) recomputed for every k, in the kernel
+ *             C = (r ⊙ h_{t−1})·U_h in the kernel, r = rec(P_r + A_r)
  *             h_t = z ⊙ h_{t−1} + (1 − z) ⊙ act(P_h + C)                             1 (gruHiddenRb)
- *   backward  da_h = dh ⊙ (1 − z) ⊙ act'(h̃), C recomputed as in the forward           1 (gruGradAhRb)
+ *   backward  da_h = dh ⊙ (1 − z) ⊙ act'(h̃), C formed again as in the forward          1 (gruGradAhRb)
  *             d(rh) = da_h·U_hᵀ (tfjs matMul)                                         1
  *             [dp_z, dp_r] = [dh ⊙ (h_{t−1} − h̃) ⊙ rec'(z), d(rh) ⊙ h_{t−1} ⊙ rec'(r)]  1 (gruGradZrRb)
  *             dh_{t−1} = [dp_z, dp_r]·U_zrᵀ + d(rh) ⊙ r + dh ⊙ z                       2 (gruDirectRb, fused matMul)
  * with dh = dh through step t+1 + dSequence_t (read from [T, B, H] at step t). With a mask m [T, B]
  * (read at step t): where m is 0 the forward keeps h_{t−1}, the gate gradients are 0 and dh passes to
  * h_{t−1} whole (in gruDirectRb): the same counts. r ⊙ h_{t−1} for ∂U_h is formed once for all steps
- * after the loop (rhAllSteps). The candidate's product is a plain loop over k per output element
- * (no workgroup tiling): its float32 sum runs in k order, as tfjs's matMul does within a thread.
+ * after the loop (rhAllSteps). The candidate's product runs in row-tiled kernels (program.ts): a
+ * workgroup forms 64 values of r ⊙ h_{t−1} of its row at a time in workgroup memory, and each thread
+ * sums them in k order, as tfjs's matMul does within a thread (the same float32 sums).
  */
 import * as tf from '@tensorflow/tfjs';
 import { activationWgsl } from './activations_wgsl';
@@ -21,66 +22,84 @@ import type { GateOptions } from './lstm';
 import { FusedKernelSpec, runFused } from './program';
 
 const helpers = (o: GateOptions): string => activationWgsl('act', o.activation) + activationWgsl('rec', o.recurrentActivation);
+/** The row-tiled kernels' share of r ⊙ h_{t−1}: 64 values of one row at a time. */
+const tiledHelpers = (o: GateOptions): string => `${helpers(o)}\nvar<workgroup> rhTile : array<f32, 64>;\n`;
 
 const MASKED = (p: ReadonlySet<string>, kept: string, value: string): string =>
   p.has('M') ? `select(${kept}, ${value}, M[t * uniforms.outShape[0] + row] != 0.0)` : value;
 
-/** z, r at (row, j), dh when DH is given, and h̃ when U is given (C from the in-kernel product). */
-const GATES = (p: ReadonlySet<string>): string => `
+/** Where row `row` of step t starts in P [T, B, 3H], A [B, 2H], Hp [B, H]. */
+const BASES = `
     let B = uniforms.outShape[0];
     let pb = (t * B + row) * 3 * H;
     let ab = row * 2 * H;
-    let hb = row * H;
+    let hb = row * H;`;
+
+/**
+ * C = (r ⊙ h_{t−1})·U_h at (row, j), U_h = U[:, 2H:], in a row-tiled kernel: each 64 k's of r ⊙ h
+ * are formed once per workgroup (one rec() per thread) and summed in k order by every thread.
+ */
+const PRODUCT = `
+    var C = 0.0;
+    for (var k0 = 0; k0 < H; k0 = k0 + 64) {
+      let kl = min(k0 + lane, H - 1);
+      rhTile[lane] = rec(P[pb + H + kl] + A[ab + H + kl]) * Hp[hb + kl];
+      workgroupBarrier();
+      let n = min(64, H - k0);
+      for (var kk = 0; kk < n; kk = kk + 1) {
+        C = C + rhTile[kk] * U[(k0 + kk) * 3 * H + 2 * H + j];
+      }
+      workgroupBarrier();
+    }`;
+
+/** z, r (and h̃ = act(P_h + C) when C is formed) at (row, j), and dh when DH is given. */
+const GATES = (p: ReadonlySet<string>, withC: boolean): string => `
     let s = hb + j;
     let hp = Hp[s];
     let z = rec(P[pb + j] + A[ab + j]);
     let r = rec(P[pb + H + j] + A[ab + H + j]);
-    ${p.has('U') ? `
-    var C = 0.0;
-    for (var k = 0; k < H; k++) {
-      let rk = rec(P[pb + H + k] + A[ab + H + k]);
-      C = C + rk * Hp[hb + k] * U[k * 3 * H + 2 * H + j]; // (r ⊙ h_{t−1})·U_h, U_h = U[:, 2H:]
-    }
-    let hc = act(P[pb + 2 * H + j] + C);` : ''}
+    ${withC ? 'let hc = act(P[pb + 2 * H + j] + C);' : ''}
     ${p.has('DH') ? `let dh = DH[s]${p.has('DS') ? ' + DS[(t * B + row) * H + j]' : ''};` : ''}`;
 
 const HIDDEN: FusedKernelSpec<GateOptions> = {
   name: 'TfjsRnnGruHiddenRb',
-  helpers,
+  helpers: tiledHelpers,
+  rowTiled: true,
   body: (_o, p) => `
-    let j = col;
-    ${GATES(p)}
-    result[index] = ${MASKED(p, 'hp', 'z * hp + (1.0 - z) * hc')};`,
+    let j = min(col, H - 1); // lanes past the row's end compute a valid column and write nothing
+    ${BASES}
+    ${PRODUCT}
+    ${GATES(p, true)}
+    if (live) { result[outIndex] = ${MASKED(p, 'hp', 'z * hp + (1.0 - z) * hc')}; }`,
 };
 
 /** da_h [B, H]. */
 const GRAD_AH: FusedKernelSpec<GateOptions> = {
   name: 'TfjsRnnGruGradAhRb',
-  helpers,
+  helpers: tiledHelpers,
+  rowTiled: true,
   body: (_o, p) => `
-    let j = col;
-    ${GATES(p)}
-    result[index] = ${MASKED(p, '0.0', 'dh * (1.0 - z) * actD(hc)')};`,
+    let j = min(col, H - 1);
+    ${BASES}
+    ${PRODUCT}
+    ${GATES(p, true)}
+    if (live) { result[outIndex] = ${MASKED(p, '0.0', 'dh * (1.0 - z) * actD(hc)')}; }`,
 };
 
-/** [dp_z, dp_r] [B, 2H]; only dp_z needs h̃, so only its threads run the product. */
+/** [dp_z, dp_r] [B, 2H]; every thread forms C (the barriers want them all), dp_z uses it. */
 const GRAD_ZR: FusedKernelSpec<GateOptions> = {
   name: 'TfjsRnnGruGradZrRb',
-  helpers,
+  helpers: tiledHelpers,
+  rowTiled: true,
   body: (_o, p) => `
-    let blk = col / H;
-    let j = col - blk * H;
-    ${GATES(new Set([...p].filter((n) => n !== 'U')))}
-    var d = DRH[s] * hp * recD(r);
-    if (blk == 0) {
-      var C = 0.0;
-      for (var k = 0; k < H; k++) {
-        C = C + rec(P[pb + H + k] + A[ab + H + k]) * Hp[hb + k] * U[k * 3 * H + 2 * H + j];
-      }
-      let hc = act(P[pb + 2 * H + j] + C);
-      d = dh * (hp - hc) * recD(z);
-    }
-    result[index] = ${MASKED(p, '0.0', 'd')};`,
+    let cc = min(col, 2 * H - 1);
+    let blk = cc / H;
+    let j = cc - blk * H;
+    ${BASES}
+    ${PRODUCT}
+    ${GATES(p, true)}
+    let d = select(DRH[s] * hp * recD(r), dh * (hp - hc) * recD(z), blk == 0);
+    if (live) { result[outIndex] = ${MASKED(p, '0.0', 'd')}; }`,
 };
 
 /** d(rh) ⊙ r + dh ⊙ z, or dh where m is 0: the terms of dh_{t−1} outside the matMul. */
@@ -89,7 +108,8 @@ const DIRECT: FusedKernelSpec<GateOptions> = {
   helpers,
   body: (_o, p) => `
     let j = col;
-    ${GATES(p)}
+    ${BASES}
+    ${GATES(p, false)}
     result[index] = ${MASKED(p, 'dh', 'DRH[s] * r + dh * z')};`,
 };
 
