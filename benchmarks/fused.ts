@@ -2,7 +2,8 @@
  * The fused SimpleRNN, LSTM and GRU steps on WebGPU (src/platform/webgpu/fused/) as benchmark rows, not yet a cell's
  * path: forward, and forward + manual BPTT (the weights' gradients and ∂x, as ours/train), on the
  * same seeded weights as the other rows; timed like them, with kernel launches per step counted by
- * tf.profile (kernels.ts). Only on the webgpu backend.
+ * tf.profile (kernels.ts). Only on the webgpu backend. `masked` gives every pass a mask [T, B] in
+ * which sequence b ends b steps early (to count the masked kernels; not a benchmark row).
  */
 import * as tf from '@tensorflow/tfjs';
 import { disposeGRUTape, fusedGRUBackward, fusedGRUForward } from '../src/platform/webgpu/fused/gru_loop';
@@ -27,8 +28,15 @@ interface Impl {
   run(x: tf.Tensor): tf.Tensor[];
 }
 
+/** Mask [T, B]: sequence b runs T − b steps (at least one). */
+function tailMask(T: number, B: number): tf.Tensor2D {
+  const m = new Float32Array(T * B);
+  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) m[t * B + b] = t < Math.max(1, T - b) ? 1 : 0;
+  return tf.tensor2d(m, [T, B]);
+}
+
 /** fused/forward and fused/train of one cell at shape s: zero initial states, dSequence of ones. */
-export function fusedImpls(cell: FusedCell, s: ShapeSpec, seed: number): { impls: Impl[]; gates: number; dispose(): void } {
+export function fusedImpls(cell: FusedCell, s: ShapeSpec, seed: number, masked = false): { impls: Impl[]; gates: number; dispose(): void } {
   const { B, D, H } = s;
   const G = cell === 'lstm' ? 4 : cell === 'simple' ? 1 : 3;
   const W = seededTensor([D, G * H], seed, -0.1, 0.1) as tf.Tensor2D;
@@ -38,10 +46,18 @@ export function fusedImpls(cell: FusedCell, s: ShapeSpec, seed: number): { impls
   const gru = { ...GATES, resetAfter: cell === 'gru-after' };
   // Each pass returns [sequence, gradients or nothing] and frees the rest.
   const pass = (x: tf.Tensor, train: boolean): tf.Tensor[] => {
+    const mask = masked ? tailMask(x.shape[1]!, B) : null;
+    try {
+      return passMasked(x, train, mask);
+    } finally {
+      mask?.dispose();
+    }
+  };
+  const passMasked = (x: tf.Tensor, train: boolean, mask: tf.Tensor2D | null): tf.Tensor[] => {
     if (cell === 'simple') {
       const w = { W, U, b: b as tf.Tensor1D };
-      const { sequence, states } = fusedSimpleRNNForward(x as tf.Tensor3D, w, zeros, GATES);
-      const g = train ? fusedSimpleRNNBackward(x as tf.Tensor3D, states, w, tf.onesLike(sequence) as tf.Tensor3D, null, GATES) : null;
+      const { sequence, states } = fusedSimpleRNNForward(x as tf.Tensor3D, w, zeros, GATES, mask);
+      const g = train ? fusedSimpleRNNBackward(x as tf.Tensor3D, states, w, tf.onesLike(sequence) as tf.Tensor3D, null, GATES, mask) : null;
       tf.dispose(states.slice(1));
       if (g === null) return [sequence];
       tf.dispose([sequence, g.input, g.initialState]);
@@ -49,7 +65,7 @@ export function fusedImpls(cell: FusedCell, s: ShapeSpec, seed: number): { impls
     }
     if (cell === 'lstm') {
       const w = { W, U, b: b as tf.Tensor1D };
-      const { sequence, tape } = fusedLSTMForward(x as tf.Tensor3D, w, zeros, zeros, GATES);
+      const { sequence, tape } = fusedLSTMForward(x as tf.Tensor3D, w, zeros, zeros, GATES, mask);
       const g = train ? fusedLSTMBackward(tape, w, tf.onesLike(sequence) as tf.Tensor3D, null, null, GATES) : null;
       disposeTape(tape);
       if (g === null) return [sequence];
@@ -57,7 +73,7 @@ export function fusedImpls(cell: FusedCell, s: ShapeSpec, seed: number): { impls
       return [g.kernel, g.recurrentKernel, g.bias!];
     }
     const w = { W, U, b };
-    const { sequence, tape } = fusedGRUForward(x as tf.Tensor3D, w, zeros, gru);
+    const { sequence, tape } = fusedGRUForward(x as tf.Tensor3D, w, zeros, gru, mask);
     const g = train ? fusedGRUBackward(tape, w, tf.onesLike(sequence) as tf.Tensor3D, null, gru) : null;
     disposeGRUTape(tape);
     if (g === null) return [sequence];
@@ -76,8 +92,8 @@ export function fusedImpls(cell: FusedCell, s: ShapeSpec, seed: number): { impls
 }
 
 /** Times the fused rows at s within budgetS; the same statistics as bench_shape.ts. */
-export async function benchFused(cell: FusedCell, s: ShapeSpec, budgetS: number, seed = 1): Promise<Result[]> {
-  const set = fusedImpls(cell, s, seed);
+export async function benchFused(cell: FusedCell, s: ShapeSpec, budgetS: number, seed = 1, masked = false): Promise<Result[]> {
+  const set = fusedImpls(cell, s, seed, masked);
   const x = seededTensor([s.B, s.T, s.D], seed + 1); // [B, T, D]
   const out: Result[] = [];
   try {

@@ -2,15 +2,16 @@
  * The fused GRU step on WebGPU (src/platform/webgpu/fused/gru.ts), both forms: whole sequences
  * against the float64 reference on the hard regime's GRU cases (test/hard_regime.test.ts), its
  * error ÷ tfjs autodiff's with a geometric mean ≤ 1.5 and a maximum ≤ 3, every gradient; a mask
- * keeps the state; and dispatches per step by tf.profile: resetAfter 2 forward / 4 backward,
- * resetAfter false 4 / 5 (its candidate needs a second matMul on r ⊙ h).
+ * keeps the state; masked sequences (a mask [T, B]) match tf.grads of the masked plain loop in every
+ * gradient; and dispatches per step by tf.profile, with and without a mask: resetAfter 2 forward /
+ * 4 backward, resetAfter false 2 / 5 (its candidate's product on r ⊙ h inside the kernel).
  */
 import * as tf from '@tensorflow/tfjs';
 import { autodiffGRU } from '../src/reference/autodiff';
 import { gruReferenceBackward, gruReferenceForward } from '../src/reference/gru';
 import { gruForwardStep } from '../src/platform/webgpu/fused/gru';
 import { disposeGRUTape, fusedGRUBackward, fusedGRUForward } from '../src/platform/webgpu/fused/gru_loop';
-import { seededArray, seededTensor } from './helpers';
+import { relErr, seededArray, seededTensor } from './helpers';
 import { errorRatio, summarize } from './hard_measure';
 import { webgpuGate } from './webgpu_gate';
 
@@ -64,7 +65,7 @@ describe.each([true, false])('fused GRU, resetAfter %s', (resetAfter) => {
     }
     expect(tf.memory().numTensors).toBe(before);
     const { geomean, max } = summarize(ratios);
-    console.log(`fused GRU (resetAfter ${resetAfter}) on webgpu, hard regime: ours ÷ autodiff geomean ${geomean.toFixed(2)}, max ${max.toFixed(2)}`);
+    console.log(`fused GRU (resetAfter ${resetAfter}) on webgpu, hard regime: ours ÷ autodiff geomean ${geomean.toFixed(3)}, max ${max.toFixed(3)}`);
     expect(geomean).toBeLessThanOrEqual(1.5);
     expect(max).toBeLessThanOrEqual(3);
   });
@@ -84,13 +85,70 @@ describe.each([true, false])('fused GRU, resetAfter %s', (resetAfter) => {
     tf.dispose([P, U, Uzr, Uh, h, mask, free.h, kept.h, ...Object.values(free.saved), ...Object.values(kept.saved)]);
   });
 
-  gpuTest(`dispatches per step (tf.profile, launching kernels only): ${resetAfter ? '2 / 4' : '4 / 5'}`, async () => {
+  // H 100: the row-tiled kernels' partial last tile and lanes past the row's end.
+  gpuTest.each([4, 100])('masked sequences, H %i: forward and every gradient equal tf.grads of the masked plain loop', async (H) => {
+    const [B, T, D] = [3, 6, 2];
+    const before = tf.memory().numTensors;
+    const x = seededTensor([B, T, D], 41) as tf.Tensor3D;
+    const W = seededTensor([D, 3 * H], 42, -0.5, 0.5) as tf.Tensor2D;
+    const U = seededTensor([H, 3 * H], 43, -0.5, 0.5) as tf.Tensor2D;
+    const b = seededTensor(resetAfter ? [2, 3 * H] : [3 * H], 44, -0.3, 0.3);
+    const h0 = seededTensor([B, H], 45) as tf.Tensor2D;
+    const dS = seededTensor([B, T, H], 46) as tf.Tensor3D;
+    const dLast = seededTensor([B, H], 47) as tf.Tensor2D;
+    // Sequence 0 full, 1 ends after 3 steps, 2 skips steps 1 and 4 (any pattern must work).
+    const mask = tf.tensor2d([[1, 1, 1], [1, 1, 0], [1, 1, 1], [1, 0, 1], [1, 0, 0], [1, 0, 1]]); // [T, B]
+    // The masked plain loop as a loss: Σ dS ⊙ sequence + dLast ⊙ h_T.
+    const plain = (xx: tf.Tensor3D, WW: tf.Tensor2D, UU: tf.Tensor2D, bb: tf.Tensor, hh: tf.Tensor2D): tf.Tensor => {
+      const [bx, bh] = resetAfter ? tf.unstack(bb) : [bb, tf.zeros([3 * H])];
+      const cols = (a: tf.Tensor, k: number) => tf.slice(a, [0, k * H], [-1, H]);
+      let h: tf.Tensor = hh;
+      let loss: tf.Tensor = tf.scalar(0);
+      for (let t = 0; t < T; t++) {
+        const p = tf.add(tf.matMul(tf.reshape(tf.slice(xx, [0, t, 0], [B, 1, D]), [B, D]), WW), bx);
+        const R = tf.add(tf.matMul(h as tf.Tensor2D, UU), bh);
+        const z = tf.sigmoid(tf.add(cols(p, 0), cols(R, 0)));
+        const r = tf.sigmoid(tf.add(cols(p, 1), cols(R, 1)));
+        const Rh = resetAfter ? tf.mul(r, cols(R, 2)) : tf.matMul(tf.mul(r, h), tf.slice(UU, [0, 2 * H], [H, H]));
+        const hc = tf.tanh(tf.add(cols(p, 2), Rh));
+        const m = tf.reshape(tf.slice(mask, [t, 0], [1, B]), [B, 1]);
+        const hn = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), hc));
+        h = tf.add(tf.mul(m, hn), tf.mul(tf.sub(1, m), h));
+        loss = tf.add(loss, tf.sum(tf.mul(h, tf.reshape(tf.slice(dS, [0, t, 0], [B, 1, H]), [B, H]))));
+      }
+      return tf.add(loss, tf.sum(tf.mul(h, dLast)));
+    };
+    const w = { W, U, b };
+    const { sequence, tape } = fusedGRUForward(x, w, h0, o, mask);
+    const g = fusedGRUBackward(tape, w, dS, dLast, o);
+    const got = tf.tidy(() => tf.add(tf.sum(tf.mul(sequence, dS)), tf.sum(tf.mul(tape.h[T], dLast))));
+    const want = tf.tidy(() => plain(x, W, U, b, h0));
+    const auto = tf.grads((...a: tf.Tensor[]) => plain(a[0] as tf.Tensor3D, a[1] as tf.Tensor2D, a[2] as tf.Tensor2D, a[3], a[4] as tf.Tensor2D) as tf.Scalar)([x, W, U, b, h0]);
+    const pairs: Array<[string, tf.Tensor, tf.Tensor]> = [
+      ['loss', got, want], ['input', g.input, auto[0]], ['kernel', g.kernel, auto[1]], ['recurrentKernel', g.recurrentKernel, auto[2]],
+      ['bias', g.bias!, auto[3]], ['initialState', g.initialState, auto[4]],
+    ];
+    for (const [name, a, e] of pairs) {
+      const err = relErr(await a.data(), await e.data());
+      if (!(err <= 1e-5)) throw new Error(`${name}: relative error ${err} > 1e-5`);
+    }
+    // A sequence past its end keeps its last state: sequence 1 from step 3 on.
+    const seq = (await sequence.array()) as number[][][];
+    for (let t = 3; t < T; t++) expect(seq[1][t]).toEqual(seq[1][2]);
+    disposeGRUTape(tape);
+    tf.dispose([x, W, U, b, h0, dS, dLast, mask, sequence, got, want, ...auto, g.input, g.kernel, g.recurrentKernel, g.bias!, g.initialState]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  gpuTest(`dispatches per step (tf.profile, launching kernels only), with and without a mask: ${resetAfter ? '2 / 4' : '2 / 5'}`, async () => {
     const { benchFused } = await import('../benchmarks/fused');
     const before = tf.memory().numTensors;
-    const [f, t] = await benchFused(resetAfter ? 'gru-after' : 'gru', { name: 'tiny', B: 2, T: 10, D: 3, H: 4 }, 1);
-    console.log(`fused GRU (resetAfter ${resetAfter}) launches per step: forward ${JSON.stringify(f.kernels?.byName)}; train ${JSON.stringify(t.kernels?.byName)}`);
-    expect(f.kernelsPerStepForward).toBe(resetAfter ? 2 : 4);
-    expect(t.kernelsPerStepBackward).toBeLessThanOrEqual(5);
+    for (const masked of [false, true]) {
+      const [f, t] = await benchFused(resetAfter ? 'gru-after' : 'gru', { name: 'tiny', B: 2, T: 10, D: 3, H: 4 }, 1, 1, masked);
+      console.log(`fused GRU (resetAfter ${resetAfter}${masked ? ', masked' : ''}) launches per step: forward ${JSON.stringify(f.kernels?.byName)}; train ${JSON.stringify(t.kernels?.byName)}`);
+      expect(f.kernelsPerStepForward).toBe(2);
+      expect(t.kernelsPerStepBackward).toBe(resetAfter ? 4 : 5);
+    }
     expect(tf.memory().numTensors).toBe(before);
   });
 });

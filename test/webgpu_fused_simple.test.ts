@@ -3,13 +3,15 @@
  * against the float64 reference on the hard regime's SimpleRNN cases (test/hard_regime.test.ts:
  * tanh at T 30–50, H 32–64, small to saturating inputs, with and without bias; relu near the edge of
  * stability), its error ÷ tfjs autodiff's with a geometric mean ≤ 1.5 and a maximum ≤ 3, every
- * gradient; a mask keeps the state; dispatches per step by tf.profile: 2 forward, 2 backward.
+ * gradient; a mask keeps the state; masked sequences (a mask [T, B]) match tf.grads of the masked
+ * plain loop in every gradient; dispatches per step by tf.profile: 2 forward, 2 backward (3 with a
+ * mask).
  */
 import * as tf from '@tensorflow/tfjs';
 import { autodiffSimpleRNN } from '../src/reference/autodiff';
 import { referenceBackward, referenceForward } from '../src/reference/simple_rnn';
 import { fusedSimpleRNNBackward, fusedSimpleRNNForward, simpleRNNForwardStep } from '../src/platform/webgpu/fused/simple_rnn';
-import { seededArray, seededTensor } from './helpers';
+import { relErr, seededArray, seededTensor } from './helpers';
 import { errorRatio, summarize } from './hard_measure';
 import { webgpuGate } from './webgpu_gate';
 
@@ -83,12 +85,59 @@ gpuTest('a sequence whose mask is 0 keeps its state', async () => {
   tf.dispose([P, w.W, w.U, w.b, h, mask, free, kept]);
 });
 
-gpuTest('dispatches per step (tf.profile, launching kernels only): 2 forward, 2 backward', async () => {
+gpuTest.each(['tanh', 'relu'] as const)('masked sequences (%s): forward and every gradient equal tf.grads of the masked plain loop', async (activation) => {
+  const [B, T, D, H] = [3, 6, 2, 4];
+  const before = tf.memory().numTensors;
+  const x = seededTensor([B, T, D], 51) as tf.Tensor3D;
+  const W = seededTensor([D, H], 52, -0.5, 0.5) as tf.Tensor2D;
+  const U = seededTensor([H, H], 53, -0.5, 0.5) as tf.Tensor2D;
+  const b = seededTensor([H], 54, -0.3, 0.3) as tf.Tensor1D;
+  const h0 = seededTensor([B, H], 55) as tf.Tensor2D;
+  const dS = seededTensor([B, T, H], 56) as tf.Tensor3D;
+  const dLast = seededTensor([B, H], 57) as tf.Tensor2D;
+  // Sequence 0 full, 1 ends after 3 steps, 2 skips steps 1 and 4 (any pattern must work).
+  const mask = tf.tensor2d([[1, 1, 1], [1, 1, 0], [1, 1, 1], [1, 0, 1], [1, 0, 0], [1, 0, 1]]); // [T, B]
+  // The masked plain loop as a loss: Σ dS ⊙ sequence + dLast ⊙ h_T.
+  const plain = (xx: tf.Tensor3D, WW: tf.Tensor2D, UU: tf.Tensor2D, bb: tf.Tensor1D, hh: tf.Tensor2D): tf.Tensor => {
+    let h: tf.Tensor = hh;
+    let loss: tf.Tensor = tf.scalar(0);
+    for (let t = 0; t < T; t++) {
+      const a = tf.add(tf.add(tf.matMul(tf.reshape(tf.slice(xx, [0, t, 0], [B, 1, D]), [B, D]), WW), tf.matMul(h as tf.Tensor2D, UU)), bb);
+      const hn = activation === 'tanh' ? tf.tanh(a) : tf.relu(a);
+      const m = tf.reshape(tf.slice(mask, [t, 0], [1, B]), [B, 1]);
+      h = tf.add(tf.mul(m, hn), tf.mul(tf.sub(1, m), h));
+      loss = tf.add(loss, tf.sum(tf.mul(h, tf.reshape(tf.slice(dS, [0, t, 0], [B, 1, H]), [B, H]))));
+    }
+    return tf.add(loss, tf.sum(tf.mul(h, dLast)));
+  };
+  const w = { W, U, b };
+  const { sequence, states } = fusedSimpleRNNForward(x, w, h0, { activation }, mask);
+  const g = fusedSimpleRNNBackward(x, states, w, dS, dLast, { activation }, mask);
+  const got = tf.tidy(() => tf.add(tf.sum(tf.mul(sequence, dS)), tf.sum(tf.mul(states[T], dLast))));
+  const want = tf.tidy(() => plain(x, W, U, b, h0));
+  const auto = tf.grads((...a: tf.Tensor[]) => plain(a[0] as tf.Tensor3D, a[1] as tf.Tensor2D, a[2] as tf.Tensor2D, a[3] as tf.Tensor1D, a[4] as tf.Tensor2D) as tf.Scalar)([x, W, U, b, h0]);
+  const pairs: Array<[string, tf.Tensor, tf.Tensor]> = [
+    ['loss', got, want], ['input', g.input, auto[0]], ['kernel', g.kernel, auto[1]], ['recurrentKernel', g.recurrentKernel, auto[2]],
+    ['bias', g.bias!, auto[3]], ['initialState', g.initialState, auto[4]],
+  ];
+  for (const [name, a, e] of pairs) {
+    const err = relErr(await a.data(), await e.data());
+    if (!(err <= 1e-5)) throw new Error(`${name}: relative error ${err} > 1e-5`);
+  }
+  const seq = (await sequence.array()) as number[][][];
+  for (let t = 3; t < T; t++) expect(seq[1][t]).toEqual(seq[1][2]); // sequence 1 keeps its last state
+  tf.dispose([x, W, U, b, h0, dS, dLast, mask, sequence, ...states.slice(1), got, want, ...auto, g.input, g.kernel, g.recurrentKernel, g.bias!, g.initialState]);
+  expect(tf.memory().numTensors).toBe(before);
+});
+
+gpuTest('dispatches per step (tf.profile, launching kernels only): 2 forward, 2 backward; with a mask 2 / 3', async () => {
   const { benchFused } = await import('../benchmarks/fused');
   const before = tf.memory().numTensors;
-  const [f, t] = await benchFused('simple', { name: 'tiny', B: 2, T: 10, D: 3, H: 4 }, 1);
-  console.log(`fused SimpleRNN launches per step: forward ${JSON.stringify(f.kernels?.byName)}; train ${JSON.stringify(t.kernels?.byName)}`);
-  expect(f.kernelsPerStepForward).toBe(2);
-  expect(t.kernelsPerStepBackward).toBeLessThanOrEqual(4);
+  for (const masked of [false, true]) {
+    const [f, t] = await benchFused('simple', { name: 'tiny', B: 2, T: 10, D: 3, H: 4 }, 1, 1, masked);
+    console.log(`fused SimpleRNN${masked ? ' (masked)' : ''} launches per step: forward ${JSON.stringify(f.kernels?.byName)}; train ${JSON.stringify(t.kernels?.byName)}`);
+    expect(f.kernelsPerStepForward).toBe(2);
+    expect(t.kernelsPerStepBackward).toBe(masked ? 3 : 2);
+  }
   expect(tf.memory().numTensors).toBe(before);
 });

@@ -1,10 +1,12 @@
 /**
  * A whole GRU sequence on the fused WebGPU step (gru.ts), forward and manual BPTT, time-major as
  * lstm_loop.ts: x·W + b for all steps in one matMul, [T, B, 3H]; the weight gradients as matMuls
- * over all T·B rows, per column block.
+ * over all T·B rows, per column block. Per step, forward / backward: resetAfter 2 / 4, resetAfter
+ * false 2 / 5, with or without a mask [T, B].
  */
 import * as tf from '@tensorflow/tfjs';
 import { GRUOptions, gruBackwardStep, gruForwardStep, GRUStepSaved, GRUStepWeights } from './gru';
+import { rhAllSteps } from './gru_reset_before';
 
 export interface FusedGRUWeights {
   W: tf.Tensor2D; // [D, 3H]
@@ -19,6 +21,7 @@ export interface FusedGRUTape {
   h: tf.Tensor2D[]; // h_0 .. h_T
   saved: GRUStepSaved[];
   step: GRUStepWeights;
+  mask: tf.Tensor2D | null; // [T, B], the caller's
 }
 
 function stepWeights(w: FusedGRUWeights, o: GRUOptions): { step: GRUStepWeights; inputBias: tf.Tensor1D | null } {
@@ -31,7 +34,11 @@ function stepWeights(w: FusedGRUWeights, o: GRUOptions): { step: GRUStepWeights;
   return { step: { U: w.U, recurrentBias: null, Uzr, Uh }, inputBias: w.b as tf.Tensor1D | null };
 }
 
-export function fusedGRUForward(x: tf.Tensor3D, w: FusedGRUWeights, h0: tf.Tensor2D, o: GRUOptions) {
+/**
+ * x [B, T, D]; h0 [B, H]; mask [T, B] of 0/1 or null (a 0 keeps h_{t−1}). Returns the sequence
+ * [B, T, H] and the tape (the caller disposes both; disposeGRUTape).
+ */
+export function fusedGRUForward(x: tf.Tensor3D, w: FusedGRUWeights, h0: tf.Tensor2D, o: GRUOptions, mask: tf.Tensor2D | null = null) {
   const [B, T, D] = x.shape;
   const G = w.U.shape[1];
   const { step, inputBias } = stepWeights(w, o);
@@ -40,9 +47,9 @@ export function fusedGRUForward(x: tf.Tensor3D, w: FusedGRUWeights, h0: tf.Tenso
     return tf.reshape(inputBias === null ? tf.matMul(X, w.W) : tf.fused.matMul({ a: X, b: w.W, bias: inputBias }), [T, B, G]);
   }) as tf.Tensor3D;
   if (o.resetAfter) inputBias?.dispose(); // a row of w.b cut here; else it is w.b itself
-  const tape: FusedGRUTape = { x, P, h: [h0], saved: [], step };
+  const tape: FusedGRUTape = { x, P, h: [h0], saved: [], step, mask };
   for (let t = 0; t < T; t++) {
-    const s = gruForwardStep(P, t, tape.h[t], step, o);
+    const s = gruForwardStep(P, t, tape.h[t], step, o, mask);
     tape.h.push(s.h);
     tape.saved.push(s.saved);
   }
@@ -50,11 +57,11 @@ export function fusedGRUForward(x: tf.Tensor3D, w: FusedGRUWeights, h0: tf.Tenso
 }
 
 export function disposeGRUTape(tape: FusedGRUTape): void {
-  tf.dispose([tape.P, ...tape.h.slice(1), ...tape.saved.flatMap((s) => [s.R, s.A, s.C, s.rh].filter((t): t is tf.Tensor2D => t !== undefined))]);
+  tf.dispose([tape.P, ...tape.h.slice(1), ...tape.saved.flatMap((s) => [s.R, s.A].filter((t): t is tf.Tensor2D => t !== undefined))]);
   for (const t of [tape.step.recurrentBias, tape.step.Uzr, tape.step.Uh]) t?.dispose();
 }
 
-/** BPTT for L = Σ dSequence ⊙ sequence (+ dLast ⊙ h_T): ∂W, ∂U, ∂b (the bias's shape), ∂x, ∂h0. */
+/** BPTT for L = Σ dSequence ⊙ sequence (+ dLast ⊙ h_T), honouring the tape's mask: ∂W, ∂U, ∂b (the bias's shape), ∂x, ∂h0. */
 export function fusedGRUBackward(tape: FusedGRUTape, w: FusedGRUWeights, dSequence: tf.Tensor3D | null, dLast: tf.Tensor2D | null, o: GRUOptions) {
   const out = tf.tidy(() => {
     const [B, T, D] = tape.x.shape;
@@ -64,7 +71,7 @@ export function fusedGRUBackward(tape: FusedGRUTape, w: FusedGRUWeights, dSequen
     const dps: tf.Tensor2D[][] = [];
     const drs: tf.Tensor2D[][] = [];
     for (let t = T - 1; t >= 0; t--) {
-      const g = gruBackwardStep(tape.P, t, tape.h[t], tape.saved[t], tape.step, dh, dS, o);
+      const g = gruBackwardStep(tape.P, t, tape.h[t], tape.saved[t], tape.step, dh, dS, o, tape.mask);
       dps[t] = g.dp;
       drs[t] = g.recurrent;
       dh = g.dhPrev;
@@ -75,7 +82,7 @@ export function fusedGRUBackward(tape: FusedGRUTape, w: FusedGRUWeights, dSequen
     const dP = dps[0].map((_, k) => rows(dps, k)); // column blocks of ∂p, time-major rows
     const dR = drs[0].map((_, k) => rows(drs, k));
     // The recurrent operands per block: h_{t−1}, and (resetAfter false) r ⊙ h_{t−1} for U_h.
-    const recOperands = o.resetAfter ? [Hprev] : [Hprev, tf.reshape(tf.stack(tape.saved.map((s) => s.rh!)), [T * B, H]) as tf.Tensor2D];
+    const recOperands = o.resetAfter ? [Hprev] : [Hprev, rhAllSteps(tape.P, tf.reshape(tf.stack(tape.saved.map((s) => s.A!)), [T * B, 2 * H]) as tf.Tensor2D, Hprev, o)];
     const Ws = dP.length === 1 ? [w.W] : tf.split(w.W, [2 * H, H], 1);
     const input = dP.map((d, k) => tf.matMul(d, Ws[k], false, true)).reduce((a, b) => tf.add(a, b));
     const biasIn = tf.concat(dP.map((d) => tf.sum(d, 0)));

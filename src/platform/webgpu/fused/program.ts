@@ -8,6 +8,12 @@
  * uniforms: `H` (units) and `t` (the time step, for inputs that hold all steps, [T, B, G·H]).
  * Every input given must be read by the body: WebGPU leaves unread bindings out of the pipeline's
  * layout, and binding them then is a validation error.
+ *
+ * A row-tiled kernel (spec.rowTiled) runs instead one workgroup of 64 threads per 64 columns of one
+ * output row, so that the threads of a workgroup share that row's values through workgroup memory:
+ * its body runs in every thread (barriers allowed, no bounds check around it), with `row`, `col`,
+ * `lane` (0–63), `live` (col < cols) and `outIndex` (row · cols + col) defined, and writes
+ * `result[outIndex]` only where `live`.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -24,6 +30,8 @@ export interface FusedKernelSpec<O> {
   helpers(o: O): string;
   /** The per-element WGSL, for these options and the inputs present. */
   body(o: O, present: ReadonlySet<string>): string;
+  /** One workgroup per 64 columns of a row (see the top); elementwise when absent. */
+  rowTiled?: boolean;
 }
 
 interface Attrs<O> {
@@ -39,6 +47,23 @@ interface Attrs<O> {
 const WORKGROUP = 64;
 const registered = new Set<string>();
 
+/** A row-tiled kernel's main: workgroup wg covers columns (wg mod perRow)·64 + 0..63 of row wg div perRow. */
+const rowTiledMain = (helpers: string, body: string): string => `
+          ${helpers}
+          fn main(index : i32) {
+            let H = uniforms.H;
+            let t = uniforms.t;
+            let cols = uniforms.outShape[1];
+            let perRow = (cols + ${WORKGROUP - 1}) / ${WORKGROUP};
+            let wg = index / ${WORKGROUP};
+            let lane = index - wg * ${WORKGROUP};
+            let row = wg / perRow;
+            let col = (wg - row * perRow) * ${WORKGROUP} + lane;
+            let live = col < cols;
+            let outIndex = row * cols + col;
+            ${body}
+          }`;
+
 function register<O>(spec: FusedKernelSpec<O>): void {
   if (registered.has(spec.name)) return;
   registered.add(spec.name);
@@ -49,17 +74,18 @@ function register<O>(spec: FusedKernelSpec<O>): void {
       const a = attrs as unknown as Attrs<O>;
       const present = new Set(a.names);
       const size = a.shape[0] * a.shape[1];
+      const groups = spec.rowTiled ? a.shape[0] * Math.ceil(a.shape[1] / WORKGROUP) : Math.ceil(size / WORKGROUP);
       const program = {
         variableNames: a.names,
         outputShape: a.shape,
         dispatchLayout: { x: [0, 1] },
-        dispatch: [Math.ceil(size / WORKGROUP), 1, 1] as [number, number, number],
+        dispatch: [groups, 1, 1] as [number, number, number],
         workgroupSize: [WORKGROUP, 1, 1] as [number, number, number],
         size: true,
         uniforms: 'H : i32, t : i32,',
         // The options and the inputs present pick the WGSL; shapes come in as uniforms.
         shaderKey: `${spec.name}_${JSON.stringify(a.options)}_${a.names.join(',')}`,
-        getUserCode: () => `
+        getUserCode: () => spec.rowTiled ? rowTiledMain(spec.helpers(a.options), spec.body(a.options, present)) : `
           ${spec.helpers(a.options)}
           fn main(index : i32) {
             if (index < uniforms.size) {
