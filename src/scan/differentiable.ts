@@ -13,8 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CellMath, Constants, Params } from './contract';
-import { scanBackward, scanForward } from './scan';
-import { tapeFromTensors, tapeShape, tapeTensors } from './tape';
+import { backwardThroughTime, engineFor } from './sequence';
 
 export interface DifferentiableOptions {
   /** The whole sequence [B, T, H] rather than the last output [B, H]. Default false. */
@@ -70,6 +69,7 @@ export function differentiableScan(
   });
   const packed = returnState; // one output otherwise
   const saved = { list: [] as tf.Tensor[] };
+  const engine = engineFor(cell, mask !== null, constants); // the cell's fused kernels, or the step loop (sequence.ts)
 
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
@@ -77,9 +77,8 @@ export function differentiableScan(
     const ps: Record<string, tf.Tensor> = {};
     for (const p of cell.parameters) if (byName.has(`param:${p.name}`)) ps[p.name] = byName.get(`param:${p.name}`) as tf.Tensor;
     const init = initial.map((s, k) => (s === null ? (tf.zeros([B, H]) as tf.Tensor2D) : (byName.get(`initial:${k}`) as tf.Tensor2D)));
-    const r = scanForward(cell, byName.get('x') as tf.Tensor3D, ps, init, mask, constants);
-    const shape = tapeShape(cell, r.tape);
-    saved.list = tapeTensors(r.tape, shape);
+    const r = engine.forward(byName.get('x') as tf.Tensor3D, ps, init, mask);
+    saved.list = r.saved;
     save(saved.list);
     let value: tf.Tensor;
     if (!packed) {
@@ -89,10 +88,9 @@ export function differentiableScan(
       value = tf.concat(returnSequences ? [r.sequence, ...finals] : finals, 1); // [B, T' + S, H]
     }
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-      const tape = tapeFromTensors(cell, saved, shape);
-      const { dSequence, dLast } = unpackGradient(dy, packed, returnSequences, S, T);
+      const upstream = unpackGradient(dy, packed, returnSequences, S, T);
       const wantInitial = initial.some((s) => s !== null);
-      const g = scanBackward(cell, tape, { dSequence, dLast }, { inputGradients: inputGradient, initialGradients: wantInitial });
+      const g = backwardThroughTime(engine, saved, upstream, { input: inputGradient, initial: wantInitial });
       const grads = inputs.names.map((n): tf.Tensor => {
         if (n === 'x') return inputGradient ? (g.x as tf.Tensor3D) : tf.zerosLike(x);
         if (n.startsWith('param:')) return g.params[n.slice('param:'.length)];
