@@ -1,6 +1,9 @@
 /**
  * One differentiable entry point for any cell: a tf.customGrad whose gradient IS the manual BPTT of
- * the time-step driver, for tf.grad, tf.variableGrads, optimizer.minimize and model.fit.
+ * the time-step driver, for tf.grad, tf.variableGrads, optimizer.minimize and model.fit. Which
+ * engine runs the sequence is sequence.ts's choice: the cell's own whole-sequence engine where it
+ * has one for the call (the built-in cells' fused WebGPU kernels), else the driver's step loop; the
+ * engine's tape goes through save() as one flat list either way.
  *
  * The customGrad's inputs are named, not positional: x, then the cell's declared parameters in
  * their order, then the initial states given. Per-sequence constants and the mask are not
