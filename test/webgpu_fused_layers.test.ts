@@ -7,7 +7,7 @@
  * (b) outputs and gradients (weights, ∂x, ∂states_0) equal stock tf.layers' on copied weights (GRU
  *     resetAfter true: no stock form) and the fused-off path's, ≤ 1e-5 relative, with returnSequences,
  *     returnState, goBackwards and initial states, and an LSTM under a mask;
- * (c) a fit of several batches leaves no tensor behind;
+ * (c) a fit of several batches leaves no tensor behind, also under tfjs's test mode (IS_TEST);
  * (d) what the kernels lack (an activation without WGSL, dropout) falls back and still matches stock.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -182,7 +182,7 @@ describe.each(CASES)('$label through the drop-in layer on webgpu', (c) => {
     }
   });
 
-  gpuTest.each(SETUPS)('%s: outputs and gradients equal the fused-off path and stock tf.layers', async (_name, s) => {
+  gpuTest.each(SETUPS)(`%s: outputs and gradients equal the fused-off path${c.stock ? ' and stock tf.layers' : ' (tf.layers has no such GRU)'}`, async (_name, s) => {
     const weights = seededWeights(c);
     const fused = await evaluate(c, false, weights, s);
     const plain = await withFused(false, () => evaluate(c, false, weights, s));
@@ -196,7 +196,7 @@ describe.each(CASES)('$label through the drop-in layer on webgpu', (c) => {
     if (c.stock) expect(errStock).toBeLessThan(TOL);
   });
 
-  gpuTest('a fit of several batches leaves no tensor behind', async () => {
+  gpuTest('a fit of several batches leaves no tensor behind, and passes tfjs test mode (IS_TEST) leak checks', async () => {
     const model = tf.sequential({ layers: [ourLayer(c.kind, { units: H, inputShape: [5, D], ...c.args }), tf.layers.dense({ units: 2 })] });
     model.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
     const x = seededTensor([6, 5, D], 50);
@@ -207,6 +207,13 @@ describe.each(CASES)('$label through the drop-in layer on webgpu', (c) => {
       await model.fit(x, y, { epochs: 2, batchSize: 2, verbose: 0, shuffle: false });
     });
     expect(profile.kernels.some((k) => k.name.startsWith('TfjsRnn'))).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.env().set('IS_TEST', true); // tfjs checks every kernel and customGrad for leaked data ids
+    try {
+      await model.fit(x, y, { epochs: 1, batchSize: 3, verbose: 0 });
+    } finally {
+      tf.env().set('IS_TEST', false);
+    }
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, y]);
     model.dispose();
