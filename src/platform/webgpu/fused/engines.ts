@@ -14,13 +14,17 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Params, SequenceContext, SequenceEngine, SequenceGradients, SequenceWants } from '../../../scan/contract';
 import { FusedActivation, hasFusedActivation } from './activations_wgsl';
-import { fusedGRUBackward, fusedGRUForward } from './gru_loop';
+import type { GRUOptions } from './gru';
+import { FusedGRUWeights, fusedGRUBackward, fusedGRUForward } from './gru_loop';
 import { fusedLSTMBackward, fusedLSTMForward } from './lstm_loop';
-import { fusedSimpleRNNBackward, fusedSimpleRNNForward } from './simple_rnn';
+import { FusedSimpleWeights, SimpleRNNOptions, fusedSimpleRNNBackward, fusedSimpleRNNForward } from './simple_rnn';
 
-/** Flip once gru_loop.ts's forward and backward take a mask [T, B] (as lstm_loop.ts's do). */
+/**
+ * Flip once gru_loop.ts's fusedGRUForward takes a mask [T, B] as its 5th argument (it is passed
+ * below already) and its backward honours it (from the tape, as lstm_loop.ts's does).
+ */
 const GRU_MASK_FUSED = false;
-/** Flip once simple_rnn.ts's fused forward and backward take a mask [T, B]. */
+/** Likewise for simple_rnn.ts's fusedSimpleRNNForward (mask as its 5th argument) and its backward. */
 const SIMPLE_MASK_FUSED = false;
 
 const ENGINE_NAME = 'webgpu-fused';
@@ -123,9 +127,9 @@ export function lstmEngine(options: { activation: string; recurrentActivation: s
 export function gruEngine(options: { activation: string; recurrentActivation: string; resetAfter: boolean }, context: SequenceContext): SequenceEngine | null {
   const pair = fusedPair(options.activation, options.recurrentActivation);
   if (pair === null || !fusable(context, GRU_MASK_FUSED)) return null;
-  const o = { ...pair, resetAfter: options.resetAfter };
+  const o: GRUOptions = { ...pair, resetAfter: options.resetAfter };
   // The mask goes in as the loops' last argument (gru_loop.ts takes it once GRU_MASK_FUSED is flipped).
-  const forward = fusedGRUForward as (...a: [...Parameters<typeof fusedGRUForward>, tf.Tensor2D | null]) => ReturnType<typeof fusedGRUForward>;
+  const forward = fusedGRUForward as (x: tf.Tensor3D, w: FusedGRUWeights, h0: tf.Tensor2D, o: GRUOptions, mask: tf.Tensor2D | null) => ReturnType<typeof fusedGRUForward>;
   return engine(
     (x, params, [h0], maskTB) => {
       const w = { ...weightsOf(params), b: params.bias ?? null };
@@ -142,8 +146,8 @@ export function gruEngine(options: { activation: string; recurrentActivation: st
 /** A SimpleRNN call on the fused kernels, or null. */
 export function simpleRNNEngine(activation: string, context: SequenceContext): SequenceEngine | null {
   if (!hasFusedActivation(activation) || !fusable(context, SIMPLE_MASK_FUSED)) return null;
-  const o = { activation };
-  const forward = fusedSimpleRNNForward as (...a: [...Parameters<typeof fusedSimpleRNNForward>, tf.Tensor2D | null]) => ReturnType<typeof fusedSimpleRNNForward>;
+  const o: SimpleRNNOptions = { activation };
+  const forward = fusedSimpleRNNForward as (x: tf.Tensor3D, w: FusedSimpleWeights, h0: tf.Tensor2D, o: SimpleRNNOptions, mask: tf.Tensor2D | null) => ReturnType<typeof fusedSimpleRNNForward>;
   return engine(
     (x, params, [h0], maskTB) => {
       const w = weightsOf(params);
