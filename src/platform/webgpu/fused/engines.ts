@@ -24,7 +24,7 @@ import { FusedSimpleWeights, SimpleRNNOptions, fusedSimpleRNNBackward, fusedSimp
  * below already) and its backward honours it (from the tape, as lstm_loop.ts's does).
  */
 const GRU_MASK_FUSED = false;
-/** Likewise for simple_rnn.ts's fusedSimpleRNNForward (mask as its 5th argument) and its backward. */
+/** Likewise for simple_rnn.ts: fusedSimpleRNNForward's 5th argument, fusedSimpleRNNBackward's 7th (both passed below). */
 const SIMPLE_MASK_FUSED = false;
 
 const ENGINE_NAME = 'webgpu-fused';
@@ -148,14 +148,16 @@ export function simpleRNNEngine(activation: string, context: SequenceContext): S
   if (!hasFusedActivation(activation) || !fusable(context, SIMPLE_MASK_FUSED)) return null;
   const o: SimpleRNNOptions = { activation };
   const forward = fusedSimpleRNNForward as (x: tf.Tensor3D, w: FusedSimpleWeights, h0: tf.Tensor2D, o: SimpleRNNOptions, mask: tf.Tensor2D | null) => ReturnType<typeof fusedSimpleRNNForward>;
+  type Backward = (x: tf.Tensor3D, states: tf.Tensor2D[], w: FusedSimpleWeights, dS: tf.Tensor3D | null, dLast: tf.Tensor2D | null, o: SimpleRNNOptions, mask: tf.Tensor2D | null) => ReturnType<typeof fusedSimpleRNNBackward>;
+  const backward = fusedSimpleRNNBackward as Backward; // the mask as its last argument, once it takes one
   return engine(
     (x, params, [h0], maskTB) => {
       const w = weightsOf(params);
       const { sequence, states } = forward(x, w, h0, o, maskTB);
-      return { sequence, last: [states[x.shape[1]]], tape: { x, states, w } };
+      return { sequence, last: [states[x.shape[1]]], tape: { x, states, w, maskTB } };
     },
-    ({ x, states, w }, dSequence, [dh], wants) => {
-      const g = fusedSimpleRNNBackward(x, states, w, dSequence, dh, o);
+    ({ x, states, w, maskTB }, dSequence, [dh], wants) => {
+      const g = backward(x, states, w, dSequence, dh, o, maskTB);
       return gradients(g, [g.initialState], wants);
     },
   );
