@@ -5,6 +5,7 @@
  * loop, and what torch_rnn.py runs for it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { gru, lstm, simpleRNN } from '../src/index';
 import { CELLS as REGISTRY, CELL_IDS, KERAS_DEFAULTS } from '../src/testing';
 import type { CellDescriptor, CellId, CellOptions } from '../src/testing';
 import { ShapeSpec, SHAPES } from './shapes';
@@ -38,6 +39,8 @@ export interface CellBench {
   ours?: (D: number, H: number, seed: number) => OurCell;
   /** The stock layer, described and built with the same math (its weights are set afterwards). */
   layer: { what: string; make(D: number, H: number): tf.layers.Layer };
+  /** Our drop-in layer of the same args (src/layers/): differentiableScan, the fused kernels on webgpu. */
+  dropIn: { what: string; make(D: number, H: number): tf.layers.Layer };
   /** The plain tf loop (src/reference/autodiff.ts), x [B, T, D] → sequence [B, T, H], zero initial states. */
   loop: { what: string; run(x: tf.Tensor, w: Weights): tf.Tensor };
   /** What torch_rnn.py runs for this cell. */
@@ -59,6 +62,9 @@ const SIMPLE_SHAPES = { shapes: ['S1', 'S2', 'S3', 'S4'], quickShapes: ['S1', 'S
 /** The benchmarked options: Keras's, with GRU in tf.layers' form (resetAfter false), so every cell has a stock row. */
 const OPTIONS: CellOptions = { ...KERAS_DEFAULTS, resetAfter: false };
 
+/** Our drop-in layer of each built-in cell, by Keras class. */
+const DROP_INS: Record<string, (args: never) => tf.layers.Layer> = { SimpleRNN: simpleRNN, LSTM: lstm, GRU: gru };
+
 /** A registered cell as the suite measures it. */
 function benchOf(d: CellDescriptor): CellBench {
   const layer = d.kerasClass === 'SimpleRNN' ? 'simpleRNN' : d.kerasClass.toLowerCase();
@@ -68,6 +74,10 @@ function benchOf(d: CellDescriptor): CellBench {
     gates: d.gates,
     ours: (D, H, seed) => d.make({ inputDim: D, units: H, seed }, OPTIONS) as unknown as OurCell,
     layer: { what: `tf.layers.${layer}${d.gated ? ` (recurrentActivation 'sigmoid'${stockForm})` : ''}`, make: (D, H) => d.stockLayer(stockLayerArgs(D, H), OPTIONS) },
+    dropIn: {
+      what: `tfjs-rnn layers.${layer}${d.gated ? ` (recurrentActivation 'sigmoid'${stockForm})` : ''}`,
+      make: (D, H) => DROP_INS[d.kerasClass]({ ...stockLayerArgs(D, H), ...(d.gated ? { recurrentActivation: OPTIONS.recurrentActivation } : {}) } as never),
+    },
     loop: {
       what: `plain tf loop (src/reference/autodiff.ts), x_t by tf.slice, ${d.label} step, tf.stack`,
       run: (x, w) => d.autodiff(x as tf.Tensor3D, w, d.stateNames.map(() => tf.zeros([x.shape[0], w[1].shape[0]]) as tf.Tensor2D), OPTIONS).sequence,

@@ -1,9 +1,10 @@
 /**
- * The fused SimpleRNN, LSTM and GRU steps on WebGPU (src/platform/webgpu/fused/) as benchmark rows, not yet a cell's
- * path: forward, and forward + manual BPTT (the weights' gradients and ∂x, as ours/train), on the
- * same seeded weights as the other rows; timed like them, with kernel launches per step counted by
- * tf.profile (kernels.ts). Only on the webgpu backend. `masked` gives every pass a mask [T, B] in
- * which sequence b ends b steps early (to count the masked kernels; not a benchmark row).
+ * The fused SimpleRNN, LSTM and GRU loops on WebGPU (src/platform/webgpu/fused/) as benchmark rows of
+ * their own (the drop-in layers run them on webgpu: impls.ts's layer rows): forward, and forward +
+ * manual BPTT (the weights' gradients and ∂x, as ours/train), on the same seeded weights as the
+ * other rows; timed like them, with kernel launches per step counted by tf.profile (kernels.ts).
+ * Only on the webgpu backend. `masked` gives every pass a mask [T, B] in which sequence b ends b
+ * steps early (to count the masked kernels; not a benchmark row).
  */
 import * as tf from '@tensorflow/tfjs';
 import { disposeGRUTape, fusedGRUBackward, fusedGRUForward } from '../src/platform/webgpu/fused/gru_loop';

@@ -5,6 +5,9 @@
  *   autodiff  tf.variableGrads over a plain tf loop of the cell (src/reference/autodiff.ts)
  *   naive     that plain loop, forward only
  *   tf.layers the stock layer: predict, and tf.variableGrads of sum(output)
+ *   layer     our drop-in layer (src/layers/), the same two calls: its own path, fused on webgpu
+ *   layer-unfused  the same with TFJS_RNN_FUSED off (the driver's step loop); webgpu only, where
+ *             the two differ
  * (torch runs in its own process: torch.ts.) Each `run(x)` returns the tensors the clock waits
  * for (the caller reads and disposes them) and disposes everything else it made.
  */
@@ -30,7 +33,18 @@ export interface ImplSet {
   dispose(): void;
 }
 
-export const FAMILIES = ['ours', 'autodiff', 'naive', 'tf.layers'] as const;
+export const FAMILIES = ['ours', 'autodiff', 'naive', 'tf.layers', 'layer', 'layer-unfused'] as const;
+
+/** Runs f with the fused path off (src/scan/sequence.ts's switch). */
+function unfused<T>(f: () => T): T {
+  const was = tf.env().getBool('TFJS_RNN_FUSED');
+  tf.env().set('TFJS_RNN_FUSED', false);
+  try {
+    return f();
+  } finally {
+    tf.env().set('TFJS_RNN_FUSED', was);
+  }
+}
 
 /** Every family `--impls` accepts: these and torch (torch.ts runs it). */
 export const ALL_FAMILIES: readonly string[] = [...FAMILIES, 'torch'];
@@ -78,6 +92,9 @@ export function makeImpls(cell: CellBench, s: ShapeSpec, seed: number, families:
   const model = tf.sequential({ layers: [cell.layer.make(D, H)] });
   model.layers[0].setWeights(weights);
   const layerVars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const own = tf.sequential({ layers: [cell.dropIn.make(D, H)] });
+  own.layers[0].setWeights(weights);
+  const ownVars = own.trainableWeights.map((w) => w.read() as tf.Variable);
 
   const gradsOfSum = (f: () => tf.Tensor, xs: tf.Variable[]): tf.Tensor[] => {
     const { value, grads } = tf.variableGrads(() => tf.sum(f()) as tf.Scalar, xs);
@@ -131,12 +148,35 @@ export function makeImpls(cell: CellBench, s: ShapeSpec, seed: number, families:
       what: `tf.variableGrads of sum(${cell.layer.what} model.apply(x, { training: true }))`,
       run: (x) => gradsOfSum(() => model.apply(x, { training: true }) as tf.Tensor, layerVars),
     },
+    {
+      id: 'layer/forward', family: 'layer', kind: 'forward',
+      what: `${cell.dropIn.what} model.predict(x, { batchSize: B })`,
+      run: (x) => [own.predict(x, { batchSize: x.shape[0] }) as tf.Tensor],
+    },
+    {
+      id: 'layer/train', family: 'layer', kind: 'train',
+      what: `tf.variableGrads of sum(${cell.dropIn.what} model.apply(x, { training: true }))`,
+      run: (x) => gradsOfSum(() => own.apply(x, { training: true }) as tf.Tensor, ownVars),
+    },
+    ...(tf.getBackend() !== 'webgpu' ? [] : [
+      {
+        id: 'layer-unfused/forward', family: 'layer-unfused', kind: 'forward' as const,
+        what: `layer/forward with TFJS_RNN_FUSED off (the driver's step loop)`,
+        run: (x: tf.Tensor) => unfused(() => [own.predict(x, { batchSize: x.shape[0] }) as tf.Tensor]),
+      },
+      {
+        id: 'layer-unfused/train', family: 'layer-unfused', kind: 'train' as const,
+        what: `layer/train with TFJS_RNN_FUSED off (the driver's step loop)`,
+        run: (x: tf.Tensor) => unfused(() => gradsOfSum(() => own.apply(x, { training: true }) as tf.Tensor, ownVars)),
+      },
+    ]),
   ];
   return {
     impls: all.filter((i) => families.includes(i.family)),
     dispose: () => {
       ours?.dispose();
       model.dispose();
+      own.dispose();
       ones.dispose();
       tf.dispose([...weights, ...vars]);
     },

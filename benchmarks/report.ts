@@ -3,7 +3,10 @@ import { CELLS } from './cells';
 import { ALL_FAMILIES } from './impls';
 import type { BackendReport, MachineInfo, NotRun, ReportedOptions, Result } from './types';
 
-export const IMPL_ORDER = ['ours/forward', 'naive/forward', 'tf.layers/forward', 'torch/forward', 'ours/train', 'autodiff/train', 'tf.layers/train', 'torch/train'];
+export const IMPL_ORDER = [
+  'ours/forward', 'layer/forward', 'layer-unfused/forward', 'naive/forward', 'tf.layers/forward', 'torch/forward',
+  'ours/train', 'layer/train', 'layer-unfused/train', 'autodiff/train', 'tf.layers/train', 'torch/train',
+];
 
 const f1 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '—' : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 const mb = (b: number | undefined): string => (b === undefined ? '—' : (b / 2 ** 20).toFixed(1));
@@ -62,15 +65,18 @@ export function writeMarkdown(reports: BackendReport[], notRun: NotRun[], machin
 
   L.push('## Ratios: ours against the others, same backend, same run', '');
   L.push('Speed-up = their median time / our median time (> 1: ours is faster). Training step = forward + gradients of sum(output).', '');
-  L.push('| backend | shape | train vs tf.layers | forward vs tf.layers | train vs autodiff | forward vs naive loop | ours train: % of plain matMul | ours launches/step fwd / bwd |');
-  L.push('|---|---|---:|---:|---:|---:|---:|---:|');
+  L.push('| backend | shape | train vs tf.layers | forward vs tf.layers | train vs autodiff | forward vs naive loop | ours train: % of plain matMul | ours launches/step fwd / bwd | our layer’s launches/step fwd / bwd (unfused) |');
+  L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const rep of tfReports) {
     for (const s of Object.keys(rep.matmul)) {
       const x = (v: number | undefined): string => (v === undefined ? '—' : `${v.toFixed(2)}×`);
       const ot = find(rep, s, 'ours/train');
+      const lt = find(rep, s, 'layer/train');
+      const ut = find(rep, s, 'layer-unfused/train');
+      const unfusedCounts = ut === undefined ? '' : ` (${f1(ut.kernelsPerStepForward)} / ${f1(ut.kernelsPerStepBackward)})`;
       L.push(`| ${rep.backend} | ${s} | ${x(speedup(rep, s, 'train', 'tf.layers'))} | ${x(speedup(rep, s, 'forward', 'tf.layers'))} | ` +
         `${x(speedup(rep, s, 'train', 'autodiff'))} | ${x(speedup(rep, s, 'forward', 'naive'))} | ${pct(ot?.fractionOfMatmul)} | ` +
-        `${f1(ot?.kernelsPerStepForward)} / ${f1(ot?.kernelsPerStepBackward)} |`);
+        `${f1(ot?.kernelsPerStepForward)} / ${f1(ot?.kernelsPerStepBackward)} | ${f1(lt?.kernelsPerStepForward)} / ${f1(lt?.kernelsPerStepBackward)}${unfusedCounts} |`);
     }
   }
   if (torch) {

@@ -12,7 +12,7 @@ import { CELLS } from '../benchmarks/cells';
 import { DEFAULT_OUT, parseArgs } from '../benchmarks/cli';
 import type { BackendReport, BenchOutcome } from '../benchmarks/types';
 
-const ALL_IMPLS = ['ours/forward', 'ours/train', 'autodiff/train', 'naive/forward', 'tf.layers/forward', 'tf.layers/train'];
+const ALL_IMPLS = ['ours/forward', 'ours/train', 'autodiff/train', 'naive/forward', 'tf.layers/forward', 'tf.layers/train', 'layer/forward', 'layer/train'];
 const SHAPES = ['B2xT3xD4xH5', 'B1xT2xD3xH2'];
 
 /** The ids of the implementations that exist for a cell (no "ours" rows without our class). */

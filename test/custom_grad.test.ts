@@ -9,12 +9,21 @@ import { simpleRNNSequence, simpleRNNLast } from '../src/cells/simple_rnn';
 import { autodiffSimpleRNN } from '../src/testing';
 import { backendsUnderTest, expectNoLeak, seededTensor, tensorRelErr, useBackend } from './helpers';
 
+/** Cleanups that run after the current test, passed or failed. */
+const cleanups: Array<() => void> = [];
+const afterThisTest = (f: () => void) => cleanups.push(f);
+afterEach(() => cleanups.splice(0).forEach((f) => f()));
+
 describe.each(backendsUnderTest())('customGrad entry points on %s', (backendName) => {
   beforeAll(async () => {
     await useBackend(backendName);
   });
 
   test.each([true, false])('simpleRNNSequence / simpleRNNLast gradients equal cell.backward exactly (h0 given: %s)', async (withH0) => {
+    // Bit for bit on the step loop that cell.backward runs: on webgpu the entry points would run the
+    // fused kernels (test/webgpu_fused_layers.test.ts compares those with the step loop, ≤ 1e-5).
+    tf.env().set('TFJS_RNN_FUSED', false);
+    afterThisTest(() => tf.env().set('TFJS_RNN_FUSED', true));
     await expectNoLeak(async () => {
       const [B, T, D, H] = [3, 6, 4, 5];
       const cell = new SimpleRNN({ inputDim: D, units: H, seed: 21 });

@@ -164,19 +164,19 @@ const APP_EXCEPTIONS: Array<{ from: RegExp; target: string; names: string[]; why
     from: new RegExp(`^${file.replace(/[./]/g, '\\$&')}$`),
     target: 'src/platform/webgpu/fused/lstm_loop.ts',
     names: ['disposeTape', 'fusedLSTMBackward', 'fusedLSTMForward'],
-    why: 'the fused WebGPU LSTM step is measured (and proven on the device) standalone: it is not wired into the layers, so it has no public name',
+    why: 'the fused WebGPU LSTM loop is measured (and proven on the device) standalone, beside the layers that run it on webgpu: an internal of the layers, it has no public name',
   })),
   {
     from: /^benchmarks\/fused\.ts$/,
     target: 'src/platform/webgpu/fused/gru_loop.ts',
     names: ['disposeGRUTape', 'fusedGRUBackward', 'fusedGRUForward'],
-    why: 'the fused WebGPU GRU step is measured standalone: it is not wired into the layers, so it has no public name',
+    why: 'the fused WebGPU GRU loop is measured standalone, beside the layers that run it on webgpu: an internal of the layers, it has no public name',
   },
   {
     from: /^benchmarks\/fused\.ts$/,
     target: 'src/platform/webgpu/fused/simple_rnn.ts',
     names: ['fusedSimpleRNNBackward', 'fusedSimpleRNNForward'],
-    why: 'the fused WebGPU SimpleRNN step is measured standalone: it is not wired into the layers, so it has no public name',
+    why: 'the fused WebGPU SimpleRNN loop is measured standalone, beside the layers that run it on webgpu: an internal of the layers, it has no public name',
   },
   ...[
     ['src/platform/index.ts', ['initBackend']],

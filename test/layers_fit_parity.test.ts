@@ -1,12 +1,13 @@
 /**
  * Drop-in layers, proof 1: model.fit() with our layer and with the stock tf.layers layer, from the
  * same weights, ends at the same weights (float32 tolerance); the gradient inside fit is our
- * manual BPTT (the driver's scanBackward runs once per batch, without ∂x for a layer fed by the
+ * manual BPTT (the driver's backwardThroughTime runs once per batch, on the step loop or the fused
+ * WebGPU kernels, without ∂x for a layer fed by the
  * model's input); tf.grads through our layer (weights and ∂x) equals tf.layers'; and a GRU with
  * resetAfter: true, which tf.layers cannot build, has the gradient of a plain autodiff loop.
  */
 import * as tf from '@tensorflow/tfjs';
-import * as scan from '../src/scan/scan';
+import * as sequence from '../src/scan/sequence';
 import { autodiffGRU } from '../src/reference/autodiff';
 import { gru } from '../src/layers/gru_layer';
 import { backendsUnderTest, relErr, seededTensor, useBackend } from './helpers';
@@ -41,10 +42,10 @@ describe.each(backendsUnderTest())('drop-in layers: fit() parity with tf.layers 
     copyWeights(ours, start);
     const x = seededTensor([B, T, D], 1);
     const y = seededTensor([B, O], 2);
-    const backward = jest.spyOn(scan, 'scanBackward');
+    const backward = jest.spyOn(sequence, 'backwardThroughTime');
     await ours.fit(x, y, { epochs: 3, batchSize: 4, shuffle: false, verbose: 0 });
     expect(backward).toHaveBeenCalledTimes(6);
-    for (const call of backward.mock.calls) expect(call[3]?.inputGradients).toBe(false); // fed by the model's input
+    for (const call of backward.mock.calls) expect(call[3]?.input).toBe(false); // fed by the model's input
     backward.mockRestore();
     await stock.fit(x, y, { epochs: 3, batchSize: 4, shuffle: false, verbose: 0 });
     const err = await weightsRelErr(ours, stock);
@@ -72,10 +73,10 @@ describe.each(backendsUnderTest())('drop-in layers: fit() parity with tf.layers 
       g.value.dispose();
       return [...vars.map((v) => g.grads[v.name]), dx];
     };
-    const backward = jest.spyOn(scan, 'scanBackward');
+    const backward = jest.spyOn(sequence, 'backwardThroughTime');
     const a = gradsOf(ours);
     expect(backward).toHaveBeenCalledTimes(2);
-    expect(backward.mock.calls[1][3]?.inputGradients).toBe(true); // a direct call differentiates x
+    expect(backward.mock.calls[1][3]?.input).toBe(true); // a direct call differentiates x
     const b = gradsOf(stock);
     let worst = 0;
     for (let i = 0; i < a.length; i++) worst = Math.max(worst, relErr(await a[i].data(), await b[i].data()));

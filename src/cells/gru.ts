@@ -41,6 +41,7 @@ import type { GatedReferenceOptions } from '../reference/shared';
 import { maskedPrevious } from './dropout';
 import { RecurrentCell, RecurrentCellConfig } from './recurrent_cell';
 import { initKernel, initRecurrentKernel } from '../init';
+import { gruEngine } from '../platform/webgpu/fused/engines';
 import { BackwardRun, CellMath, ForwardRun, kerasParameters } from '../scan/contract';
 import type { DifferentiableOptions } from '../scan/differentiable';
 import { matrixRow } from '../scan/ops';
@@ -172,6 +173,7 @@ export function gruMath(options: Required<GRUOptions>, useBias = true): CellMath
       const hPrev = m === undefined ? tape.previous(0) : tape.timesPerStep(tape.previous(0), m);
       return resetAfter ? [hPrev] : [hPrev, tape.saved[2]]; // columns [0, 3H]; or [0, 2H] and [2H, 3H] (r ⊙ h_{t-1})
     },
+    sequenceEngine: (context) => gruEngine(options, context), // the fused WebGPU kernels, where they apply
   };
   return (stepNeedsAutodiff(act, rec) ? withStepAutodiff(math as unknown as CellMath) : math) as CellMath;
 }

@@ -36,6 +36,7 @@ import type { GatedReferenceOptions } from '../reference/shared';
 import { maskedPrevious, maskedRecurrent, recurrentThroughMask } from './dropout';
 import { RecurrentCell, RecurrentCellConfig } from './recurrent_cell';
 import { initKernel, initRecurrentKernel } from '../init';
+import { lstmEngine } from '../platform/webgpu/fused/engines';
 import { BackwardRun, CellMath, ForwardRun, kerasParameters } from '../scan/contract';
 import type { DifferentiableOptions } from '../scan/differentiable';
 import { splitColumns } from '../scan/split_columns';
@@ -110,6 +111,7 @@ export function lstmMath(options: Required<LSTMOptions>, useBias = true): CellMa
       return { dProjection: dz, dStatesPrevious: previous };
     },
     recurrentOperands: maskedRecurrent,
+    sequenceEngine: (context) => lstmEngine(options, context), // the fused WebGPU kernels, where they apply
   };
   return (stepNeedsAutodiff(act, rec) ? withStepAutodiff(math as unknown as CellMath) : math) as CellMath;
 }

@@ -36,6 +36,7 @@ import { referenceBackward, referenceForward } from '../reference/simple_rnn';
 import type { ReferenceActivation } from '../reference/shared';
 import { RecurrentCell, RecurrentCellConfig, checkBatchedInput, checkFunctionalWeights } from './recurrent_cell';
 import { initBias, initKernel, initRecurrentKernel } from '../init';
+import { simpleRNNEngine } from '../platform/webgpu/fused/engines';
 import { BackwardRun, CellMath, ForwardRun, kerasParameters } from '../scan/contract';
 import { DifferentiableOptions, differentiableScan } from '../scan/differentiable';
 import type { FusedAct } from '../scan/ops';
@@ -93,6 +94,7 @@ export function simpleRNNMath(activation: Activation, useBias = true): CellMath 
       return { dProjection: da, dStatesPrevious: wantPrevious ? [recurrentThroughMask(ops, da, run.Ut, dSeqPrev, constants)] : [] }; // dh_{t-1}
     },
     recurrentOperands: maskedRecurrent,
+    sequenceEngine: (context) => simpleRNNEngine(activation, context), // the fused WebGPU kernels, where they apply
   };
   return (stepNeedsAutodiff(activation) ? withStepAutodiff(math as unknown as CellMath) : math) as CellMath;
 }

@@ -101,6 +101,58 @@ export interface BackwardStepResult {
 }
 
 
+/**
+ * What a cell's sequenceEngine hook is told about one differentiable call, to say whether it can run
+ * it whole (a backend's fused kernels) or leave it to the driver's step loop.
+ */
+export interface SequenceContext {
+  /** tf.getBackend() at the call. */
+  backend: string;
+  /** The per-sequence constants present (e.g. 'input', 'recurrent' dropout masks). */
+  constantNames: readonly string[];
+  /** Whether a mask [B, T] is given. */
+  masked: boolean;
+}
+
+/** A whole forward: the sequence, the final states and the flat tape its backward reads. */
+export interface SequenceForward {
+  sequence: tf.Tensor3D; // [B, T, H]
+  /** states_T, [B, H] each (h_T first). */
+  last: tf.Tensor2D[];
+  /** What the backward needs, as one flat list (what tf.customGrad's save() takes). */
+  saved: tf.Tensor[];
+}
+
+/** What one backward is asked for: ∂x, ∂states_0 (the parameters' gradients always). */
+export interface SequenceWants {
+  input: boolean;
+  initial: boolean;
+}
+
+/** A whole sequence's forward and BPTT run in one piece (see CellMath.sequenceEngine). */
+export interface SequenceEngine {
+  /** Names this engine in profiles and messages ('scan', 'webgpu-fused'). */
+  readonly name: string;
+  /** x [B, T, D]; params by name; initial states [B, H] each; mask [B, T] of 0/1 or null. */
+  forward(x: tf.Tensor3D, params: Params, initial: tf.Tensor2D[], mask: tf.Tensor2D | null): SequenceForward;
+  /** From forward's saved list: every parameter's gradient by name, ∂x and ∂states_0 when wanted. */
+  backward(saved: readonly tf.Tensor[], upstream: SequenceUpstream, wants: SequenceWants): SequenceGradients;
+}
+
+/** The upstream gradients of a sequence: dSequence and dLast may not all be null. */
+export interface SequenceUpstream {
+  /** ∂L/∂sequence [B, T, H], or null. */
+  dSequence: tf.Tensor3D | null;
+  /** ∂L/∂states_T per state ([B, H] or null each). */
+  dLast: Array<tf.Tensor2D | null>;
+}
+
+export interface SequenceGradients {
+  params: Record<string, tf.Tensor>;
+  x?: tf.Tensor3D; // [B, T, D]
+  initial?: tf.Tensor2D[]; // [B, H] per state
+}
+
 /** A cell's math: what the driver calls. R: its forward run, K: its backward run. */
 export interface CellMath<R extends ForwardRun = ForwardRun, K extends BackwardRun = BackwardRun> {
   /** Layer name in Keras/tfjs ('SimpleRNN', 'LSTM', 'GRU', or a user cell's). */
@@ -131,6 +183,12 @@ export interface CellMath<R extends ForwardRun = ForwardRun, K extends BackwardR
    * [·, ·, H] each (default: h_{t−1} for every column).
    */
   recurrentOperands?(tape: BulkTape, constants: Constants): tf.Tensor3D[];
+  /**
+   * An engine that runs this call's whole sequence at once (a backend's fused kernels), or null:
+   * the driver's step loop runs it. Only differentiableScan asks; the engine must compute what the
+   * step loop computes (same outputs and gradients, to float32 round-off).
+   */
+  sequenceEngine?(context: SequenceContext): SequenceEngine | null;
 }
 
 /** Keras's three parameters, as most cells declare them. `bias` null: no bias (useBias false). */

@@ -1,6 +1,9 @@
 /**
  * One differentiable entry point for any cell: a tf.customGrad whose gradient IS the manual BPTT of
- * the time-step driver, for tf.grad, tf.variableGrads, optimizer.minimize and model.fit.
+ * the time-step driver, for tf.grad, tf.variableGrads, optimizer.minimize and model.fit. Which
+ * engine runs the sequence is sequence.ts's choice: the cell's own whole-sequence engine where it
+ * has one for the call (the built-in cells' fused WebGPU kernels), else the driver's step loop; the
+ * engine's tape goes through save() as one flat list either way.
  *
  * The customGrad's inputs are named, not positional: x, then the cell's declared parameters in
  * their order, then the initial states given. Per-sequence constants and the mask are not
@@ -12,9 +15,9 @@
  * gradient of that slicing routes the upstream gradients back into our backward.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { CellMath, Constants, Params } from './contract';
-import { scanBackward, scanForward, scanOutputs } from './scan';
-import { tapeFromTensors, tapeShape, tapeTensors } from './tape';
+import type { CellMath, Constants, Params, SequenceEngine } from './contract';
+import { scanOutputs } from './scan';
+import { SCAN_ENGINE, backwardThroughTime, engineFor } from './sequence';
 
 export interface DifferentiableOptions {
   /** The whole sequence [B, T, H] rather than the last output [B, H]. Default false. */
@@ -69,7 +72,8 @@ export function differentiableScan(
     inputs.names.push(`initial:${k}`);
   });
   const packed = returnState; // one output otherwise
-  if (!recording()) return inference(cell, x, params, initial, H, mask, constants, returnSequences, returnState);
+  const engine = engineFor(cell, mask !== null, constants); // the cell's fused kernels, or the step loop (sequence.ts)
+  if (!recording()) return inference(cell, engine, x, params, initial, H, mask, constants, returnSequences, returnState);
   const saved = { list: [] as tf.Tensor[] };
 
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
@@ -78,9 +82,8 @@ export function differentiableScan(
     const ps: Record<string, tf.Tensor> = {};
     for (const p of cell.parameters) if (byName.has(`param:${p.name}`)) ps[p.name] = byName.get(`param:${p.name}`) as tf.Tensor;
     const init = initial.map((s, k) => (s === null ? (tf.zeros([B, H]) as tf.Tensor2D) : (byName.get(`initial:${k}`) as tf.Tensor2D)));
-    const r = scanForward(cell, byName.get('x') as tf.Tensor3D, ps, init, mask, constants);
-    const shape = tapeShape(cell, r.tape);
-    saved.list = tapeTensors(r.tape, shape);
+    const r = engine.forward(byName.get('x') as tf.Tensor3D, ps, init, mask);
+    saved.list = r.saved;
     save(saved.list);
     let value: tf.Tensor;
     if (!packed) {
@@ -90,10 +93,9 @@ export function differentiableScan(
       value = tf.concat(returnSequences ? [r.sequence, ...finals] : finals, 1); // [B, T' + S, H]
     }
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-      const tape = tapeFromTensors(cell, saved, shape);
-      const { dSequence, dLast } = unpackGradient(dy, packed, returnSequences, S, T);
+      const upstream = unpackGradient(dy, packed, returnSequences, S, T);
       const wantInitial = initial.some((s) => s !== null);
-      const g = scanBackward(cell, tape, { dSequence, dLast }, { inputGradients: inputGradient, initialGradients: wantInitial });
+      const g = backwardThroughTime(engine, saved, upstream, { input: inputGradient, initial: wantInitial });
       const grads = inputs.names.map((n): tf.Tensor => {
         if (n === 'x') return inputGradient ? (g.x as tf.Tensor3D) : tf.zerosLike(x);
         if (n.startsWith('param:')) return g.params[n.slice('param:'.length)];
@@ -113,12 +115,15 @@ function recording(): boolean {
   return (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
 }
 
-/** The forward alone when no gradient is recorded (predict, evaluate): no tape, no customGrad. */
-function inference(cell: CellMath, x: tf.Tensor3D, params: Params, initial: Array<tf.Tensor2D | null>, H: number, mask: tf.Tensor2D | null, constants: Constants, returnSequences: boolean, returnState: boolean): tf.Tensor[] {
+/**
+ * The forward alone when no gradient is recorded (predict, evaluate): no customGrad; on the step
+ * loop no tape at all, on a cell's own engine (fused kernels) its forward with the tape freed.
+ */
+function inference(cell: CellMath, engine: SequenceEngine, x: tf.Tensor3D, params: Params, initial: Array<tf.Tensor2D | null>, H: number, mask: tf.Tensor2D | null, constants: Constants, returnSequences: boolean, returnState: boolean): tf.Tensor[] {
   return tf.tidy(() => {
     const [B] = x.shape;
     const init = initial.map((s) => s ?? (tf.zeros([B, H]) as tf.Tensor2D));
-    const r = scanOutputs(cell, x, params, init, mask, constants, returnSequences);
+    const r = engine.name === SCAN_ENGINE ? scanOutputs(cell, x, params, init, mask, constants, returnSequences) : engine.forward(x, params, init, mask);
     const output = returnSequences ? (r.sequence as tf.Tensor3D) : r.last[0];
     return returnState ? [output === r.last[0] ? tf.clone(output) : output, ...r.last] : [output];
   });
