@@ -33,6 +33,7 @@ import type { CellDescriptor } from './descriptor';
 import { autodiffLSTM } from '../reference/autodiff';
 import { lstmReferenceBackward, lstmReferenceForward } from '../reference/lstm';
 import type { GatedReferenceOptions } from '../reference/shared';
+import { hasWasmLstmStep, LstmStepRecurrent, wasmLstmStep } from '../platform/backend/wasm_lstm_step';
 import { maskedPrevious, maskedRecurrent, recurrentThroughMask } from './dropout';
 import { RecurrentCell, RecurrentCellConfig } from './recurrent_cell';
 import { initKernel, initRecurrentKernel } from '../init';
@@ -70,6 +71,7 @@ function quarters(t: tf.Tensor): number[] {
  */
 export function lstmMath(options: Required<LSTMOptions>, useBias = true): CellMath {
   const { activation: act, recurrentActivation: rec } = options;
+  let wasmStep = false; // chosen per forward pass (prepareForward), by the backend it runs on
   const math: CellMath<LSTMForwardRun, LSTMBackwardRun> = {
     name: 'LSTM',
     gates: 4,
@@ -77,10 +79,16 @@ export function lstmMath(options: Required<LSTMOptions>, useBias = true): CellMa
     savedNames: ['i', 'f', 'c̃', 'o'],
     parameters: kerasParameters(4, useBias ? (_D, H) => [4 * H] : null),
     prepareForward(w) {
+      wasmStep = hasWasmLstmStep(act, rec);
       // The bias is added after x_t·W + h_{t−1}·U, as the textbook loop rounds (see simple_rnn.ts).
       return { projectionKernel: w.kernel as tf.Tensor2D, projectionBias: null, U: w.recurrentKernel as tf.Tensor2D, b: (w.bias ?? null) as tf.Tensor1D | null };
     },
     forwardStep(run, p, [h, c], ops, constants) {
+      if (wasmStep) {
+        // wasm: the gate math after h·U in one kernel of our own (src/platform/backend/wasm_lstm_step.ts)
+        const [cNext, hNext, i, f, g, o] = wasmLstmStep(tf.matMul(maskedPrevious(h, constants), run.U), p, run.b, c, rec as LstmStepRecurrent);
+        return { states: [hNext, cNext], saved: [i, f, g, o] };
+      }
       let z = ops.matMulAdd(maskedPrevious(h, constants), run.U, p); // x_t·W + h_{t-1}·U  [B, 4H]
       if (run.b !== null) z = tf.add(z, run.b) as tf.Tensor2D; // z_t
       const [zi, zf, zc, zo] = splitColumns(z, quarters(z));
