@@ -46,6 +46,23 @@ async function profileOne(backend: string, label: string, impl: Impl, x: tf.Tens
   for (const [name, e] of [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
     console.log(`| ${name} | ${e.n} | ${e.ms.toFixed(1)} | ${(e.ms / e.n).toFixed(3)} | ${[...e.shapes].join('; ')} |`);
   }
+  // The matMuls by shape, with the rate each runs at (how far the small products fall below the large).
+  const byShape = new Map<string, { n: number; ms: number; flop: number }>();
+  for (const k of info.kernels) {
+    if (k.name !== 'BatchMatMul' || k.inputShapes.length < 2) continue;
+    const [a, b] = k.inputShapes;
+    const key = `[${a}] x [${b}]`;
+    const e = byShape.get(key) ?? { n: 0, ms: 0, flop: 0 };
+    const ms = await k.kernelTimeMs;
+    e.n += 1;
+    e.ms += typeof ms === 'number' ? ms : 0;
+    e.flop += 2 * a.slice(0, -1).reduce((p, v) => p * v, 1) * a[a.length - 1] * b[b.length - 1];
+    byShape.set(key, e);
+  }
+  if (byShape.size > 0) {
+    console.log('| matMul shape | calls | ms | GFLOP/s |\n|---|---:|---:|---:|');
+    for (const [key, e] of [...byShape.entries()].sort((p, q) => q[1].ms - p[1].ms)) console.log(`| ${key} | ${e.n} | ${e.ms.toFixed(1)} | ${(e.flop / e.ms / 1e6).toFixed(1)} |`);
+  }
 }
 
 async function main(): Promise<void> {
