@@ -138,6 +138,11 @@ async function benchOne(cell: CellName, s: ShapeSpec, o: BenchOptions, log: Log)
   return { cell, shape: s.name, B: s.B, T: s.T, D: s.D, H: s.H, batches: BATCHES, ours: oursMs, stock: stockMs, speedup, pairRatio: timed.pairRatio };
 }
 
+/** The shapes a run timed, as --shapes takes them. */
+function shapesRun(r: FitReport): string {
+  return [...new Set(r.results.map((x) => `B${x.B}xT${x.T}xD${x.D}xH${x.H}`))].join(',');
+}
+
 /** latest-fit.md: the table of one backend's run. */
 export function fitMarkdown(r: FitReport): string {
   const m = r.machine;
@@ -151,7 +156,7 @@ export function fitMarkdown(r: FitReport): string {
     '',
     `One epoch of ${r.results[0]?.batches ?? BATCHES} batches, adam, same weights; ms per epoch, median (min–max) of up to ${r.options.reps} epochs of each, interleaved (ours, stock, ours, …), after ${r.options.warmup} warm-up batch(es).`,
     `Machine: ${m.cpuModel}, ${m.cores} cores, node ${m.node}, tfjs ${m.tfjs}; load ${m.loadAvgStart.join(' ')} → ${(m.loadAvgEnd ?? []).join(' ')}. Backend: ${r.backendSummary}.`,
-    `Command: \`npm run bench -- --fit${r.options.quick ? ' --quick' : ''}${r.options.dropout === undefined ? '' : ` --dropout ${r.options.dropout}`} --backend ${r.backend}\``,
+    `Command: \`npm run bench -- --fit${r.options.quick ? ' --quick' : ''}${r.options.dropout === undefined ? '' : ` --dropout ${r.options.dropout}`} --backend ${r.backend} --shapes ${shapesRun(r)} --reps ${r.options.reps}\``,
     '',
     '| cell | shape | tfjs-rnn ms/epoch | tf.layers ms/epoch | speed-up | median pair ratio |',
     '| --- | --- | --- | --- | --- | --- |',
