@@ -54,6 +54,8 @@ export interface LSTMOptions {
 interface LSTMForwardRun extends ForwardRun {
   U: tf.Tensor2D; // [H, 4H]
   b: tf.Tensor1D | null; // [4H], added in the step (see prepareForward)
+  /** On wasm, the recurrent activation of our one-kernel step (wasm_lstm_step.ts), or null: tfjs's ops. */
+  wasmStep: LstmStepRecurrent | null;
 }
 
 interface LSTMBackwardRun extends BackwardRun {
@@ -71,7 +73,6 @@ function quarters(t: tf.Tensor): number[] {
  */
 export function lstmMath(options: Required<LSTMOptions>, useBias = true): CellMath {
   const { activation: act, recurrentActivation: rec } = options;
-  let wasmStep = false; // chosen per forward pass (prepareForward), by the backend it runs on
   const math: CellMath<LSTMForwardRun, LSTMBackwardRun> = {
     name: 'LSTM',
     gates: 4,
@@ -79,14 +80,14 @@ export function lstmMath(options: Required<LSTMOptions>, useBias = true): CellMa
     savedNames: ['i', 'f', 'c̃', 'o'],
     parameters: kerasParameters(4, useBias ? (_D, H) => [4 * H] : null),
     prepareForward(w) {
-      wasmStep = hasWasmLstmStep(act, rec);
       // The bias is added after x_t·W + h_{t−1}·U, as the textbook loop rounds (see simple_rnn.ts).
-      return { projectionKernel: w.kernel as tf.Tensor2D, projectionBias: null, U: w.recurrentKernel as tf.Tensor2D, b: (w.bias ?? null) as tf.Tensor1D | null };
+      const wasmStep = hasWasmLstmStep(act, rec) ? rec : null; // chosen per forward pass, by the backend it runs on
+      return { projectionKernel: w.kernel as tf.Tensor2D, projectionBias: null, U: w.recurrentKernel as tf.Tensor2D, b: (w.bias ?? null) as tf.Tensor1D | null, wasmStep };
     },
     forwardStep(run, p, [h, c], ops, constants) {
-      if (wasmStep) {
+      if (run.wasmStep !== null) {
         // wasm: the gate math after h·U in one kernel of our own (src/platform/backend/wasm_lstm_step.ts)
-        const [cNext, hNext, i, f, g, o] = wasmLstmStep(tf.matMul(maskedPrevious(h, constants), run.U), p, run.b, c, rec as LstmStepRecurrent);
+        const [cNext, hNext, i, f, g, o] = wasmLstmStep(tf.matMul(maskedPrevious(h, constants), run.U), p, run.b, c, run.wasmStep);
         return { states: [hNext, cNext], saved: [i, f, g, o] };
       }
       let z = ops.matMulAdd(maskedPrevious(h, constants), run.U, p); // x_t·W + h_{t-1}·U  [B, 4H]
