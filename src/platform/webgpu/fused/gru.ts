@@ -18,16 +18,13 @@ import * as tf from '@tensorflow/tfjs';
 import { activationWgsl } from './activations_wgsl';
 import { gruResetBeforeBackward, gruResetBeforeForward } from './gru_reset_before';
 import type { GateOptions } from './lstm';
-import { FusedKernelSpec, runFused } from './program';
+import { FusedKernelSpec, masked, runFused } from './program';
 
 export interface GRUOptions extends GateOptions {
   resetAfter: boolean;
 }
 
 const helpers = (o: GRUOptions): string => activationWgsl('act', o.activation) + activationWgsl('rec', o.recurrentActivation);
-
-const MASKED = (p: ReadonlySet<string>, kept: string, value: string): string =>
-  p.has('M') ? `select(${kept}, ${value}, M[t * uniforms.outShape[0] + row] != 0.0)` : value;
 
 /** resetAfter: z, r, R_h, h̃ at (row, j) from R [B, 3H], and dh when DH is given. */
 const GATES = (p: ReadonlySet<string>): string => `
@@ -47,7 +44,7 @@ const HIDDEN: FusedKernelSpec<GRUOptions> = {
   body: (_o, p) => `
     let j = col;
     ${GATES(p)}
-    result[index] = ${MASKED(p, 'hp', 'z * hp + (1.0 - z) * hc')};`,
+    result[index] = ${masked(p, 'hp', 'z * hp + (1.0 - z) * hc')};`,
 };
 
 /** [dp_z, dp_r, da_h] (which = P) or [dp_z, dp_r, da_h ⊙ r] (which = R); output [B, 3H]; 0 where m is 0. */
@@ -65,7 +62,7 @@ const gradResetAfter = (which: 'P' | 'R'): FusedKernelSpec<GRUOptions> => ({
       case 1: { d = dah * Rh * recD(r); }
       default: { d = ${which === 'P' ? 'dah' : 'dah * r'}; }
     }
-    result[index] = ${MASKED(p, '0.0', 'd')};`,
+    result[index] = ${masked(p, '0.0', 'd')};`,
 });
 const GRAD_P = gradResetAfter('P');
 const GRAD_R = gradResetAfter('R');
@@ -77,7 +74,7 @@ const DIRECT: FusedKernelSpec<GRUOptions> = {
   body: (_o, p) => `
     let j = col;
     ${GATES(p)}
-    result[index] = ${MASKED(p, 'dh', 'dh * z')};`,
+    result[index] = ${masked(p, 'dh', 'dh * z')};`,
 };
 
 export interface GRUStepWeights {

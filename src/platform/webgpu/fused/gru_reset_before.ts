@@ -19,14 +19,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationWgsl } from './activations_wgsl';
 import type { GateOptions } from './lstm';
-import { FusedKernelSpec, runFused } from './program';
+import { FusedKernelSpec, masked, runFused } from './program';
 
 const helpers = (o: GateOptions): string => activationWgsl('act', o.activation) + activationWgsl('rec', o.recurrentActivation);
 /** The row-tiled kernels' share of r ⊙ h_{t−1}: 64 values of one row at a time. */
 const tiledHelpers = (o: GateOptions): string => `${helpers(o)}\nvar<workgroup> rhTile : array<f32, 64>;\n`;
-
-const MASKED = (p: ReadonlySet<string>, kept: string, value: string): string =>
-  p.has('M') ? `select(${kept}, ${value}, M[t * uniforms.outShape[0] + row] != 0.0)` : value;
 
 /** Where row `row` of step t starts in P [T, B, 3H], A [B, 2H], Hp [B, H]. */
 const BASES = `
@@ -70,7 +67,7 @@ const HIDDEN: FusedKernelSpec<GateOptions> = {
     ${BASES}
     ${PRODUCT}
     ${GATES(p, true)}
-    if (live) { result[outIndex] = ${MASKED(p, 'hp', 'z * hp + (1.0 - z) * hc')}; }`,
+    if (live) { result[outIndex] = ${masked(p, 'hp', 'z * hp + (1.0 - z) * hc')}; }`,
 };
 
 /** da_h [B, H]. */
@@ -83,7 +80,7 @@ const GRAD_AH: FusedKernelSpec<GateOptions> = {
     ${BASES}
     ${PRODUCT}
     ${GATES(p, true)}
-    if (live) { result[outIndex] = ${MASKED(p, '0.0', 'dh * (1.0 - z) * actD(hc)')}; }`,
+    if (live) { result[outIndex] = ${masked(p, '0.0', 'dh * (1.0 - z) * actD(hc)')}; }`,
 };
 
 /** [dp_z, dp_r] [B, 2H]; every thread forms C (the barriers want them all), dp_z uses it. */
@@ -99,7 +96,7 @@ const GRAD_ZR: FusedKernelSpec<GateOptions> = {
     ${PRODUCT}
     ${GATES(p, true)}
     let d = select(DRH[s] * hp * recD(r), dh * (hp - hc) * recD(z), blk == 0);
-    if (live) { result[outIndex] = ${MASKED(p, '0.0', 'd')}; }`,
+    if (live) { result[outIndex] = ${masked(p, '0.0', 'd')}; }`,
 };
 
 /** d(rh) ⊙ r + dh ⊙ z, or dh where m is 0: the terms of dh_{t−1} outside the matMul. */
@@ -110,7 +107,7 @@ const DIRECT: FusedKernelSpec<GateOptions> = {
     let j = col;
     ${BASES}
     ${GATES(p, false)}
-    result[index] = ${MASKED(p, 'dh', 'DRH[s] * r + dh * z')};`,
+    result[index] = ${masked(p, 'dh', 'DRH[s] * r + dh * z')};`,
 };
 
 /** r ⊙ h_{t−1} for all steps at once: rows t·B + b of P [T·B, 3H], A [T·B, 2H], Hp [T·B, H]. */

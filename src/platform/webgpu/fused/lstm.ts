@@ -11,14 +11,14 @@
  *             dz  = [dc ⊙ c̃ ⊙ i', dc ⊙ c_{t−1} ⊙ f', dc ⊙ i ⊙ c̃', dh_t ⊙ act(c_t) ⊙ o']   1 (lstmGradZ)
  *             dc_{t−1} = dc ⊙ f                                                    1 (lstmGradCell)
  *             dh through step t = dz·Uᵀ (tfjs matMul)                             1
- *             with a mask m: dz and the cell's path are 0 where m is 0, and (1 − m) ⊙ dh_t   +1 (lstmCarry)
+ *             with a mask m: dz and the cell's path are 0 where m is 0, and (1 − m) ⊙ dh_t   +1 (maskCarry)
  *             joins dz·Uᵀ as the matMul's addend
  * The gates are recomputed from z in each kernel: a few exp per element cost less than a dispatch
  * and a [B, 4H] tensor per step. Masks are [T, B] of 0/1, read at step t.
  */
 import * as tf from '@tensorflow/tfjs';
 import { FusedActivation, activationWgsl } from './activations_wgsl';
-import { FusedKernelSpec, runFused } from './program';
+import { FusedKernelSpec, MASK_CARRY, masked, runFused } from './program';
 
 export interface GateOptions {
   activation: FusedActivation;
@@ -46,7 +46,7 @@ const CELL: FusedKernelSpec<GateOptions> = {
     let f = rec(${z(1, p)});
     let g = act(${z(2, p)});
     let c = f * C[index] + i * g;
-    ${p.has('M') ? 'result[index] = select(C[index], c, M[t * uniforms.outShape[0] + row] != 0.0);' : 'result[index] = c;'}`,
+    result[index] = ${masked(p, 'C[index]', 'c')};`,
 };
 
 const HIDDEN: FusedKernelSpec<GateOptions> = {
@@ -57,7 +57,7 @@ const HIDDEN: FusedKernelSpec<GateOptions> = {
     ${Z_AT()}
     let o = rec(${z(3, p)});
     let h = o * act(Cn[index]);
-    ${p.has('M') ? 'result[index] = select(Hp[index], h, M[t * uniforms.outShape[0] + row] != 0.0);' : 'result[index] = h;'}`,
+    result[index] = ${masked(p, 'Hp[index]', 'h')};`,
 };
 
 /** The shared head of both backward kernels: the gates and dc at (row, j). */
@@ -86,7 +86,7 @@ const GRAD_Z: FusedKernelSpec<GateOptions> = {
       case 2: { dz = dc * i * actD(g); }
       default: { dz = dh * ac * recD(o); }
     }
-    ${p.has('M') ? 'result[index] = select(0.0, dz, M[t * uniforms.outShape[0] + row] != 0.0);' : 'result[index] = dz;'}`,
+    result[index] = ${masked(p, '0.0', 'dz')};`,
 };
 
 const GRAD_CELL: FusedKernelSpec<GateOptions> = {
@@ -95,16 +95,7 @@ const GRAD_CELL: FusedKernelSpec<GateOptions> = {
   body: (_o, p) => `
     let j = col;
     ${DC(p)}
-    ${p.has('M') ? 'result[index] = select(DC[s], dc * f, M[t * uniforms.outShape[0] + row] != 0.0);' : 'result[index] = dc * f;'}`,
-};
-
-/** With a mask: the part of dh_t that a kept state passes on to h_{t−1}, (1 − m) ⊙ dh_t. */
-const CARRY: FusedKernelSpec<GateOptions> = {
-  name: 'TfjsRnnLstmCarry',
-  helpers: () => '',
-  body: (_o, p) => `
-    let dh = DH[index]${p.has('DS') ? ' + DS[(t * uniforms.outShape[0] + row) * H + col]' : ''};
-    result[index] = select(dh, 0.0, M[t * uniforms.outShape[0] + row] != 0.0);`,
+    result[index] = ${masked(p, 'DC[s]', 'dc * f')};`,
 };
 
 export interface LSTMStepWeights {
@@ -141,7 +132,7 @@ export function lstmBackwardStep(
   const dz = runFused(GRAD_Z, { ...inputs, Cp: cPrev }, [B, 4 * H], o, H, t); // [B, 4H]
   const dcPrev = runFused(GRAD_CELL, inputs, [B, H], o, H, t); // [B, H]
   if (mask === null) return { dz, dcPrev, dhPrev: tf.matMul(dz, U, false, true) as tf.Tensor2D };
-  const carry = runFused(CARRY, { DH: dhRec, DS: dS, M: mask }, [B, H], o, H, t); // (1 − m) ⊙ dh_t
+  const carry = runFused(MASK_CARRY, { DH: dhRec, DS: dS, M: mask }, [B, H], {}, H, t); // (1 − m) ⊙ dh_t
   const dhPrev = tf.fused.matMul({ a: dz, b: U, transposeB: true, bias: carry }) as tf.Tensor2D;
   carry.dispose();
   return { dz, dcPrev, dhPrev };

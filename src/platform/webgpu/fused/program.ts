@@ -119,3 +119,23 @@ export function runFused<O>(spec: FusedKernelSpec<O>, inputs: Record<string, tf.
   const attrs = { options, shape, H, t, names: Object.keys(named) } as unknown as tf.NamedAttrMap;
   return tf.engine().runKernel(spec.name, named, attrs) as tf.Tensor2D;
 }
+
+/**
+ * WGSL for `value` where the step's mask M [T, B] (read at step t, row `row`) is 1 or no mask is
+ * given, and `kept` where it is 0: how every fused kernel honours a mask.
+ */
+export function masked(present: ReadonlySet<string>, kept: string, value: string): string {
+  return present.has('M') ? `select(${kept}, ${value}, M[t * uniforms.outShape[0] + row] != 0.0)` : value;
+}
+
+/**
+ * With a mask: the part of dh_t that a kept state passes on to h_{t−1}, (1 − m) ⊙ dh_t, with
+ * dh_t = DH (+ DS [T, B, H] at step t): the addend of the backward's dz·Uᵀ (LSTM, SimpleRNN).
+ */
+export const MASK_CARRY: FusedKernelSpec<Record<string, never>> = {
+  name: 'TfjsRnnMaskCarry',
+  helpers: () => '',
+  body: (_o, p) => `
+    let dh = DH[index]${p.has('DS') ? ' + DS[(t * uniforms.outShape[0] + row) * H + col]' : ''};
+    result[index] = ${masked(p, 'dh', '0.0')};`,
+};

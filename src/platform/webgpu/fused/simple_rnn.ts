@@ -7,11 +7,11 @@
  *             dh through step t = dz·Uᵀ (tfjs matMul)                       1
  * A mask m [T, B] (read at step t) keeps h_{t−1} where m is 0: in the forward kernel's select; in
  * the backward dz is 0 there and (1 − m) ⊙ dh_t passes to h_{t−1} as the addend of dz·Uᵀ's fused
- * matMul (one more kernel, simpleRnnCarry): 2 / 3 dispatches per step with a mask.
+ * matMul (one more kernel, maskCarry in program.ts): 2 / 3 dispatches per step with a mask.
  */
 import * as tf from '@tensorflow/tfjs';
 import { activationWgsl, FusedActivation } from './activations_wgsl';
-import { FusedKernelSpec, runFused } from './program';
+import { FusedKernelSpec, MASK_CARRY, masked, runFused } from './program';
 
 export interface SimpleRNNOptions {
   activation: FusedActivation;
@@ -24,7 +24,7 @@ const HIDDEN: FusedKernelSpec<SimpleRNNOptions> = {
   helpers,
   body: (_o, p) => `
     let h = act((P[(t * uniforms.outShape[0] + row) * H + col] + R[index])${p.has('Bias') ? ' + Bias[col]' : ''});
-    ${p.has('M') ? 'result[index] = select(Hp[index], h, M[t * uniforms.outShape[0] + row] != 0.0);' : 'result[index] = h;'}`,
+    result[index] = ${masked(p, 'Hp[index]', 'h')};`,
 };
 
 const GRAD_Z: FusedKernelSpec<SimpleRNNOptions> = {
@@ -32,16 +32,7 @@ const GRAD_Z: FusedKernelSpec<SimpleRNNOptions> = {
   helpers,
   body: (_o, p) => `
     let dh = DH[index]${p.has('DS') ? ' + DS[(t * uniforms.outShape[0] + row) * H + col]' : ''};
-    ${p.has('M') ? 'result[index] = select(0.0, dh * actD(Hn[index]), M[t * uniforms.outShape[0] + row] != 0.0);' : 'result[index] = dh * actD(Hn[index]);'}`,
-};
-
-/** With a mask: the part of dh_t that a kept state passes on to h_{t−1}, (1 − m) ⊙ dh_t. */
-const CARRY: FusedKernelSpec<SimpleRNNOptions> = {
-  name: 'TfjsRnnSimpleCarry',
-  helpers: () => '',
-  body: (_o, p) => `
-    let dh = DH[index]${p.has('DS') ? ' + DS[(t * uniforms.outShape[0] + row) * H + col]' : ''};
-    result[index] = select(dh, 0.0, M[t * uniforms.outShape[0] + row] != 0.0);`,
+    result[index] = ${masked(p, '0.0', 'dh * actD(Hn[index])')};`,
 };
 
 export interface FusedSimpleWeights {
@@ -88,7 +79,7 @@ export function fusedSimpleRNNBackward(
       dzs[t] = runFused(GRAD_Z, { DH: dh, DS: dS, Hn: states[t + 1], M: mask }, [B, H], o, H, t);
       // ∂L/∂h_{t−1} through step t, plus (1 − m) ⊙ dh_t with a mask
       if (mask === null) dh = tf.matMul(dzs[t], w.U, false, true);
-      else dh = tf.fused.matMul({ a: dzs[t], b: w.U, transposeB: true, bias: runFused(CARRY, { DH: dh, DS: dS, M: mask }, [B, H], o, H, t) }) as tf.Tensor2D;
+      else dh = tf.fused.matMul({ a: dzs[t], b: w.U, transposeB: true, bias: runFused(MASK_CARRY, { DH: dh, DS: dS, M: mask }, [B, H], {}, H, t) }) as tf.Tensor2D;
     }
     const dZ = tf.reshape(tf.stack(dzs), [T * B, H]) as tf.Tensor2D;
     const X = tf.reshape(tf.transpose(x, [1, 0, 2]), [T * B, D]) as tf.Tensor2D;
