@@ -11,32 +11,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { FUSED_FLAG } from '../../scan/sequence';
 import { LSTM_STEP_WASM } from './lstm_step_wasm';
+import { TensorInfo, WasmModuleBackend, heapOffset, wasmHeapBackend } from './wasm_heap';
 
 export const LSTM_STEP_KERNEL = 'TfjsRnnLstmStepWasm';
 
 /** The WebAssembly JS API, typed here (this project's TypeScript libs do not declare it). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
 interface WasmApi {
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number }) => object;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
 }
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-interface TensorInfo {
-  dataId: object;
-  shape: number[];
-  dtype: tf.DataType;
-}
-
-/** The part of tfjs-wasm's BackendWasm this kernel uses. */
-interface WasmBackendLike {
-  wasm: { asm?: { memory?: WasmMemory } };
-  dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-}
 
 interface StepModule {
   lstm_forward(...args: number[]): void;
@@ -46,59 +31,47 @@ interface StepModule {
 /** The recurrent activations the kernel has; its activation is tanh. */
 export type LstmStepRecurrent = 'sigmoid' | 'hardSigmoid';
 
-const instances = new WeakMap<WasmMemory, StepModule>();
+/** The module instantiated over each wasm memory, or null where it cannot be (no SIMD, a shared memory). */
+const modules = new WeakMap<object, StepModule | null>();
 let compiled: object | null = null;
 
-function moduleFor(backend: WasmBackendLike): StepModule {
-  const memory = backend.wasm.asm?.memory;
-  if (!(memory instanceof WA.Memory)) throw new Error(`${LSTM_STEP_KERNEL}: expected tfjs-wasm's module to export its memory, got none`);
-  let m = instances.get(memory);
+/**
+ * The module over this wasm backend's memory, or null where tfjs-wasm exports none or the module
+ * cannot instantiate over it (then the LSTM step runs tfjs-wasm's own ops, as before).
+ */
+function moduleFor(backend: WasmModuleBackend): StepModule | null {
+  const memory = backend.wasm?.asm?.memory;
+  if (!(memory instanceof WA.Memory)) return null;
+  let m = modules.get(memory);
   if (m === undefined) {
-    compiled ??= new WA.Module(Buffer.from(LSTM_STEP_WASM, 'base64'));
-    m = new WA.Instance(compiled, { env: { memory } }).exports as unknown as StepModule;
-    instances.set(memory, m);
+    try {
+      compiled ??= new WA.Module(Buffer.from(LSTM_STEP_WASM, 'base64'));
+      m = new WA.Instance(compiled, { env: { memory } }).exports as unknown as StepModule;
+    } catch {
+      m = null;
+    }
+    modules.set(memory, m);
   }
   return m;
 }
 
-/**
- * Whether the module instantiates over this wasm backend's memory (WebAssembly SIMD, tfjs-wasm
- * exporting its memory); where it does not, the LSTM step runs tfjs-wasm's own ops, as before.
- */
-function loads(): boolean {
-  const backend = tf.backend() as unknown as WasmBackendLike;
-  const memory = backend.wasm?.asm?.memory;
-  if (memory === undefined) return false;
-  let ok = loadable.get(memory);
-  if (ok === undefined) {
-    try {
-      moduleFor(backend);
-      ok = true;
-    } catch {
-      ok = false;
-    }
-    loadable.set(memory, ok);
-  }
-  return ok;
-}
-const loadable = new WeakMap<WasmMemory, boolean>();
-
-function offset(backend: WasmBackendLike, t: TensorInfo): number {
-  const d = backend.dataIdMap.get(t.dataId);
-  if (d === undefined) throw new Error(`${LSTM_STEP_KERNEL}: expected a tensor of the wasm backend, got one it does not hold`);
-  return d.memoryOffset;
+/** The module for a kernel call: there, since hasWasmLstmStep said so. */
+function loaded(backend: WasmModuleBackend): StepModule {
+  const m = moduleFor(backend);
+  if (m === null) throw new Error(`${LSTM_STEP_KERNEL}: expected our SIMD module to load over tfjs-wasm's memory, it did not`);
+  return m;
 }
 
 function lstmStepWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): TensorInfo[] {
-  const backend = args.backend as WasmBackendLike;
+  const backend = wasmHeapBackend(args.backend, LSTM_STEP_KERNEL) as WasmModuleBackend;
   const { R, P, c, bias } = args.inputs as unknown as Record<string, TensorInfo | undefined>;
   const recurrent = (args.attrs as { recurrent: LstmStepRecurrent }).recurrent;
   const [B, H] = (c as TensorInfo).shape;
-  const m = moduleFor(backend);
+  const m = loaded(backend);
   const outs = Array.from({ length: 6 }, () => backend.makeOutput([B, H], 'float32')); // c_t, h_t, i, f, g, o
-  const at = (t: TensorInfo | undefined) => (t === undefined ? 0 : offset(backend, t));
+  const at = (t: TensorInfo | undefined) => (t === undefined ? 0 : heapOffset(backend, t, LSTM_STEP_KERNEL));
   const flags = (bias === undefined ? 0 : 1) | (recurrent === 'hardSigmoid' ? 2 : 0);
-  m.lstm_forward(at(R), at(P), at(bias), at(c), ...outs.map((o) => offset(backend, o)), B, H, flags);
+  m.lstm_forward(at(R), at(P), at(bias), at(c), ...outs.map((o) => at(o)), B, H, flags);
   return outs;
 }
 
@@ -121,7 +94,7 @@ function register(): void {
  * kernels' switch on (TFJS_RNN_FUSED, src/scan/sequence.ts: off, the step runs tfjs's own ops).
  */
 export function hasWasmLstmStep(activation: string, recurrentActivation: string): recurrentActivation is LstmStepRecurrent {
-  return tf.getBackend() === 'wasm' && tf.env().getBool(FUSED_FLAG) && loads() && activation === 'tanh' && (recurrentActivation === 'sigmoid' || recurrentActivation === 'hardSigmoid');
+  return tf.getBackend() === 'wasm' && tf.env().getBool(FUSED_FLAG) && moduleFor(tf.backend() as unknown as WasmModuleBackend) !== null && activation === 'tanh' && (recurrentActivation === 'sigmoid' || recurrentActivation === 'hardSigmoid');
 }
 
 /**
@@ -136,10 +109,9 @@ export function wasmLstmStep(R: tf.Tensor2D, P: tf.Tensor2D, bias: tf.Tensor1D |
 
 /** tanh by the kernel's own approximation, on the wasm backend (for its tests). */
 export function wasmTanh(x: tf.Tensor): Float32Array {
-  const backend = tf.backend() as unknown as WasmBackendLike;
-  const m = moduleFor(backend);
+  const backend = wasmHeapBackend(tf.backend(), 'wasmTanh') as WasmModuleBackend;
   const out = backend.makeOutput(x.shape, 'float32');
-  m.tanh(offset(backend, x), offset(backend, out), x.size);
+  loaded(backend).tanh(heapOffset(backend, x, 'wasmTanh'), heapOffset(backend, out, 'wasmTanh'), x.size);
   const y = tf.engine().makeTensorFromTensorInfo(out as unknown as tf.TensorInfo);
   const values = y.dataSync() as Float32Array;
   y.dispose();
