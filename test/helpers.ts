@@ -48,3 +48,23 @@ export async function useBackend(name: string): Promise<void> {
   await initBackend(name);
   if (name === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', false);
 }
+
+/**
+ * A fused loop's loss and gradients (of x, W, U, b, h0, in that order in `auto`) against tfjs
+ * autodiff of the same masked plain loop: each within 1e-5 relative; throws naming the first that is not.
+ */
+export async function expectLoopLikeAutodiff(
+  g: { input: tf.Tensor; kernel: tf.Tensor; recurrentKernel: tf.Tensor; bias: tf.Tensor | null; initialState: tf.Tensor },
+  got: tf.Tensor,
+  want: tf.Tensor,
+  auto: tf.Tensor[],
+): Promise<void> {
+  const pairs: Array<[string, tf.Tensor, tf.Tensor]> = [
+    ['loss', got, want], ['input', g.input, auto[0]], ['kernel', g.kernel, auto[1]], ['recurrentKernel', g.recurrentKernel, auto[2]],
+    ['bias', g.bias!, auto[3]], ['initialState', g.initialState, auto[4]],
+  ];
+  for (const [name, a, e] of pairs) {
+    const err = relErr(await a.data(), await e.data());
+    if (!(err <= 1e-5)) throw new Error(`${name}: relative error ${err} > 1e-5`);
+  }
+}

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { autodiffSimpleRNN } from '../src/reference/autodiff';
 import { referenceBackward, referenceForward } from '../src/reference/simple_rnn';
 import { fusedSimpleRNNBackward, fusedSimpleRNNForward, simpleRNNForwardStep } from '../src/platform/webgpu/fused/simple_rnn';
-import { relErr, seededArray, seededTensor } from './helpers';
+import { expectLoopLikeAutodiff, seededArray, seededTensor } from './helpers';
 import { errorRatio, summarize } from './hard_measure';
 import { webgpuGate } from './webgpu_gate';
 
@@ -116,14 +116,7 @@ gpuTest.each(['tanh', 'relu'] as const)('masked sequences (%s): forward and ever
   const got = tf.tidy(() => tf.add(tf.sum(tf.mul(sequence, dS)), tf.sum(tf.mul(states[T], dLast))));
   const want = tf.tidy(() => plain(x, W, U, b, h0));
   const auto = tf.grads((...a: tf.Tensor[]) => plain(a[0] as tf.Tensor3D, a[1] as tf.Tensor2D, a[2] as tf.Tensor2D, a[3] as tf.Tensor1D, a[4] as tf.Tensor2D) as tf.Scalar)([x, W, U, b, h0]);
-  const pairs: Array<[string, tf.Tensor, tf.Tensor]> = [
-    ['loss', got, want], ['input', g.input, auto[0]], ['kernel', g.kernel, auto[1]], ['recurrentKernel', g.recurrentKernel, auto[2]],
-    ['bias', g.bias!, auto[3]], ['initialState', g.initialState, auto[4]],
-  ];
-  for (const [name, a, e] of pairs) {
-    const err = relErr(await a.data(), await e.data());
-    if (!(err <= 1e-5)) throw new Error(`${name}: relative error ${err} > 1e-5`);
-  }
+  await expectLoopLikeAutodiff(g, got, want, auto);
   const seq = (await sequence.array()) as number[][][];
   for (let t = 3; t < T; t++) expect(seq[1][t]).toEqual(seq[1][2]); // sequence 1 keeps its last state
   tf.dispose([x, W, U, b, h0, dS, dLast, mask, sequence, ...states.slice(1), got, want, ...auto, g.input, g.kernel, g.recurrentKernel, g.bias!, g.initialState]);
