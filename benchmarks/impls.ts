@@ -46,6 +46,29 @@ function unfused<T>(f: () => T): T {
   }
 }
 
+/** The gradients of sum(f()) with respect to xs. */
+function gradsOfSum(f: () => tf.Tensor, xs: tf.Variable[]): tf.Tensor[] {
+  const { value, grads } = tf.variableGrads(() => tf.sum(f()) as tf.Scalar, xs);
+  value.dispose();
+  return Object.values(grads);
+}
+
+/** A model's forward (predict) and training step (tf.variableGrads of the sum of its training-mode output) as two impls of `family`. */
+function modelImpls(family: string, m: tf.LayersModel, vars: tf.Variable[], what: string): Impl[] {
+  return [
+    {
+      id: `${family}/forward`, family, kind: 'forward',
+      what: `${what} model.predict(x, { batchSize: B })`,
+      run: (x) => [m.predict(x, { batchSize: x.shape[0] }) as tf.Tensor],
+    },
+    {
+      id: `${family}/train`, family, kind: 'train',
+      what: `tf.variableGrads of sum(${what} model.apply(x, { training: true }))`,
+      run: (x) => gradsOfSum(() => m.apply(x, { training: true }) as tf.Tensor, vars),
+    },
+  ];
+}
+
 /** Every family `--impls` accepts: these and torch (torch.ts runs it). */
 export const ALL_FAMILIES: readonly string[] = [...FAMILIES, 'torch'];
 
@@ -96,12 +119,6 @@ export function makeImpls(cell: CellBench, s: ShapeSpec, seed: number, families:
   own.layers[0].setWeights(weights);
   const ownVars = own.trainableWeights.map((w) => w.read() as tf.Variable);
 
-  const gradsOfSum = (f: () => tf.Tensor, xs: tf.Variable[]): tf.Tensor[] => {
-    const { value, grads } = tf.variableGrads(() => tf.sum(f()) as tf.Scalar, xs);
-    value.dispose();
-    return Object.values(grads);
-  };
-
   const oursImpls: Impl[] = ours === undefined ? [] : [
     {
       id: 'ours/forward', family: 'ours', kind: 'forward',
@@ -138,38 +155,15 @@ export function makeImpls(cell: CellBench, s: ShapeSpec, seed: number, families:
       what: `${cell.loop.what}; forward only`,
       run: (x) => [tf.tidy(() => cell.loop.run(x, weights))],
     },
-    {
-      id: 'tf.layers/forward', family: 'tf.layers', kind: 'forward',
-      what: `${cell.layer.what} model.predict(x, { batchSize: B })`,
-      run: (x) => [model.predict(x, { batchSize: x.shape[0] }) as tf.Tensor],
-    },
-    {
-      id: 'tf.layers/train', family: 'tf.layers', kind: 'train',
-      what: `tf.variableGrads of sum(${cell.layer.what} model.apply(x, { training: true }))`,
-      run: (x) => gradsOfSum(() => model.apply(x, { training: true }) as tf.Tensor, layerVars),
-    },
-    {
-      id: 'layer/forward', family: 'layer', kind: 'forward',
-      what: `${cell.dropIn.what} model.predict(x, { batchSize: B })`,
-      run: (x) => [own.predict(x, { batchSize: x.shape[0] }) as tf.Tensor],
-    },
-    {
-      id: 'layer/train', family: 'layer', kind: 'train',
-      what: `tf.variableGrads of sum(${cell.dropIn.what} model.apply(x, { training: true }))`,
-      run: (x) => gradsOfSum(() => own.apply(x, { training: true }) as tf.Tensor, ownVars),
-    },
-    ...(tf.getBackend() !== 'webgpu' ? [] : [
-      {
-        id: 'layer-unfused/forward', family: 'layer-unfused', kind: 'forward' as const,
-        what: `layer/forward with TFJS_RNN_FUSED off (the driver's step loop)`,
-        run: (x: tf.Tensor) => unfused(() => [own.predict(x, { batchSize: x.shape[0] }) as tf.Tensor]),
-      },
-      {
-        id: 'layer-unfused/train', family: 'layer-unfused', kind: 'train' as const,
-        what: `layer/train with TFJS_RNN_FUSED off (the driver's step loop)`,
-        run: (x: tf.Tensor) => unfused(() => gradsOfSum(() => own.apply(x, { training: true }) as tf.Tensor, ownVars)),
-      },
-    ]),
+    ...modelImpls('tf.layers', model, layerVars, cell.layer.what),
+    ...modelImpls('layer', own, ownVars, cell.dropIn.what),
+    ...(tf.getBackend() !== 'webgpu' ? [] : modelImpls('layer', own, ownVars, cell.dropIn.what).map((i) => ({
+      ...i,
+      id: i.id.replace('layer/', 'layer-unfused/'),
+      family: 'layer-unfused',
+      what: `${i.id} with TFJS_RNN_FUSED off (the driver's step loop)`,
+      run: (x: tf.Tensor) => unfused(() => i.run(x)),
+    }))),
   ];
   return {
     impls: all.filter((i) => families.includes(i.family)),
