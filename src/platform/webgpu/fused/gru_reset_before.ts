@@ -58,8 +58,9 @@ const GATES = (p: ReadonlySet<string>, withC: boolean): string => `
     ${withC ? 'let hc = act(P[pb + 2 * H + j] + C);' : ''}
     ${p.has('DH') ? `let dh = DH[s]${p.has('DS') ? ' + DS[(t * B + row) * H + j]' : ''};` : ''}`;
 
-const HIDDEN: FusedKernelSpec<GateOptions> = {
-  name: 'TfjsRnnGruHiddenRb',
+/** A row-tiled kernel writing one value per (row, j) of [B, H] from the gates and h̃ (C formed in it); `kept` where m is 0. */
+const withCandidate = (name: string, kept: string, value: string): FusedKernelSpec<GateOptions> => ({
+  name,
   helpers: tiledHelpers,
   rowTiled: true,
   body: (_o, p) => `
@@ -67,21 +68,13 @@ const HIDDEN: FusedKernelSpec<GateOptions> = {
     ${BASES}
     ${PRODUCT}
     ${GATES(p, true)}
-    if (live) { result[outIndex] = ${masked(p, 'hp', 'z * hp + (1.0 - z) * hc')}; }`,
-};
+    if (live) { result[outIndex] = ${masked(p, kept, value)}; }`,
+});
 
+/** h_t [B, H]. */
+const HIDDEN = withCandidate('TfjsRnnGruHiddenRb', 'hp', 'z * hp + (1.0 - z) * hc');
 /** da_h [B, H]. */
-const GRAD_AH: FusedKernelSpec<GateOptions> = {
-  name: 'TfjsRnnGruGradAhRb',
-  helpers: tiledHelpers,
-  rowTiled: true,
-  body: (_o, p) => `
-    let j = min(col, H - 1);
-    ${BASES}
-    ${PRODUCT}
-    ${GATES(p, true)}
-    if (live) { result[outIndex] = ${masked(p, '0.0', 'dh * (1.0 - z) * actD(hc)')}; }`,
-};
+const GRAD_AH = withCandidate('TfjsRnnGruGradAhRb', '0.0', 'dh * (1.0 - z) * actD(hc)');
 
 /** [dp_z, dp_r] [B, 2H]; every thread forms C (the barriers want them all), dp_z uses it. */
 const GRAD_ZR: FusedKernelSpec<GateOptions> = {
